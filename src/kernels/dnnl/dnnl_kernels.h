@@ -1,0 +1,33 @@
+// oneDNN kernel factories (see dnnl_build.h for the contract). Each returns a plan, or a
+// declined plan when oneDNN cannot do the node; never an error for something the reference
+// kernel can still run.
+#pragma once
+
+#include "kernels/dnnl/dnnl_build.h"
+
+namespace calibra::dnnl_k {
+
+using Factory = Result<DnnlKernelPlan>;
+
+Factory conv(const DnnlBuildCtx& c);
+Factory conv_transpose(const DnnlBuildCtx& c);
+Factory batchnorm(const DnnlBuildCtx& c);
+Factory lrn(const DnnlBuildCtx& c);
+Factory eltwise(const DnnlBuildCtx& c);
+Factory prelu(const DnnlBuildCtx& c);
+Factory binary(const DnnlBuildCtx& c);
+Factory pow(const DnnlBuildCtx& c);
+Factory variadic(const DnnlBuildCtx& c);
+Factory pool(const DnnlBuildCtx& c);
+Factory gemm(const DnnlBuildCtx& c);
+Factory matmul(const DnnlBuildCtx& c);
+Factory transpose(const DnnlBuildCtx& c);
+Factory concat(const DnnlBuildCtx& c);
+Factory resize(const DnnlBuildCtx& c);
+Factory reduce(const DnnlBuildCtx& c);
+Factory softmax(const DnnlBuildCtx& c);
+
+// A reorder between two layouts of the same f32 tensor (the planner's glue).
+Result<std::unique_ptr<Kernel>> make_reorder(const ValueDesc& v, const Layout& from, const Layout& to);
+
+}  // namespace calibra::dnnl_k

@@ -1,0 +1,80 @@
+#include "calibra/model.h"
+
+#include "ir/graph.h"
+#include "onnx/import.h"
+#include "ops/op_def.h"
+#include "passes/passes.h"
+
+namespace calibra {
+
+std::string TensorSpec::str() const {
+  std::string r = name + ": " + dtype_name(dtype) + "[";
+  if (!has_shape) return r + "?]";
+  for (size_t i = 0; i < dims.size(); ++i) {
+    if (i) r += ",";
+    if (dims[i] >= 0) r += std::to_string(dims[i]);
+    else r += dim_names[i].empty() ? "?" : dim_names[i];
+  }
+  return r + "]";
+}
+
+Shape TensorSpec::concrete(int64_t fill) const {
+  Shape s;
+  for (int64_t d : dims) s.push_back(d >= 0 ? d : fill);
+  return s;
+}
+
+namespace {
+TensorSpec spec_of(const Graph& g, const std::string& name) {
+  TensorSpec s;
+  s.name = name;
+  auto it = g.types.find(name);
+  if (it == g.types.end()) return s;
+  s.dtype = it->second.dtype;
+  s.has_shape = it->second.has_shape;
+  for (const Dim& d : it->second.dims) {
+    s.dims.push_back(d.is_fixed() ? d.value : -1);
+    s.dim_names.push_back(d.param);
+  }
+  return s;
+}
+}  // namespace
+
+Result<std::shared_ptr<Model>> Model::load(const std::string& path, const LoadOptions& opts) {
+  CALIBRA_ASSIGN_OR_RETURN(std::unique_ptr<Graph> g, import_onnx_file(path));
+  auto m = std::make_shared<Model>();
+  m->path_ = path;
+  for (const auto& in : g->inputs) m->inputs_.push_back(spec_of(*g, in));
+  for (const auto& out : g->outputs) m->outputs_.push_back(spec_of(*g, out));
+  for (const auto& in : m->inputs_) {
+    if (in.dtype == DType::kUndefined)
+      return Status::invalid_model(path + ": input '" + in.name + "' has no tensor type");
+    if (!in.has_shape)
+      return Status::unsupported(path + ": input '" + in.name + "' has no declared shape; Calibra needs the rank");
+  }
+  if (opts.require_supported) {
+    Status s = check_ops_supported(*g);
+    if (!s.is_ok()) return s.with_context(path);
+  }
+  auto imported = std::make_shared<Graph>();
+  {
+    // Keep a copy of the imported graph for inspection.
+    imported->name = g->name;
+    imported->opsets = g->opsets;
+    imported->inputs = g->inputs;
+    imported->outputs = g->outputs;
+    imported->constants = g->constants;
+    imported->types = g->types;
+    imported->producer_name = g->producer_name;
+    for (const auto& n : g->nodes) imported->nodes.push_back(std::make_unique<Node>(*n));
+  }
+  if (opts.optimize) {
+    Status s = optimize_graph(*g);
+    if (!s.is_ok()) return s.with_context(path);
+  }
+  m->graph_ = std::shared_ptr<const Graph>(std::move(g));
+  m->imported_ = imported;
+  return m;
+}
+
+}  // namespace calibra

@@ -1,0 +1,229 @@
+#include "calibra/session.h"
+
+#include <omp.h>
+
+#include <cstring>
+#include <list>
+#include <mutex>
+#include <random>
+#include <unordered_map>
+
+#include "ir/graph.h"
+#include "runtime/executor.h"
+#include "runtime/plan.h"
+
+namespace calibra {
+
+struct CachedPlan {
+  std::unique_ptr<Plan> plan;
+  std::vector<std::unique_ptr<ExecContext>> idle;  // contexts not in use
+};
+
+struct Session::Impl {
+  std::shared_ptr<const Model> model;
+  SessionOptions opts;
+  std::vector<bool> plan_time;  // per graph input: its value is folded into plans
+  std::mutex mu;
+  std::list<std::pair<std::string, std::shared_ptr<CachedPlan>>> cache;  // most recent first
+  static constexpr size_t kMaxPlans = 8;
+
+  Status validate(const std::vector<Tensor>& inputs) const {
+    const auto& specs = model->inputs();
+    if (inputs.size() != specs.size())
+      return Status::invalid_argument("the model has " + std::to_string(specs.size()) + " input(s), got " +
+                                      std::to_string(inputs.size()));
+    for (size_t i = 0; i < specs.size(); ++i) {
+      const TensorSpec& s = specs[i];
+      const Tensor& t = inputs[i];
+      if (!t.defined()) return Status::invalid_argument("input '" + s.name + "' is missing");
+      if (t.dtype() != s.dtype)
+        return Status::invalid_argument("input '" + s.name + "' is " + dtype_name(t.dtype()) + " but the model expects " +
+                                        dtype_name(s.dtype));
+      bool ok = t.rank() == s.dims.size();
+      for (size_t d = 0; ok && d < s.dims.size(); ++d) ok = s.dims[d] < 0 || s.dims[d] == t.dim(d);
+      if (!ok)
+        return Status::invalid_argument("input '" + s.name + "' has shape " + shape_str(t.shape()) +
+                                        " but the model expects " + s.str().substr(s.name.size() + 2));
+    }
+    return Status::ok();
+  }
+
+  std::string key_of(const std::vector<Tensor>& inputs) const {
+    std::string k;
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      k += shape_str(inputs[i].shape());
+      k += dtype_name(inputs[i].dtype());
+      if (plan_time[i]) {
+        k += "=";
+        k.append(static_cast<const char*>(inputs[i].data()), inputs[i].nbytes());
+      }
+      k += ";";
+    }
+    return k;
+  }
+
+  // Finds or builds the plan for these inputs and takes an idle context from it.
+  Result<std::pair<std::shared_ptr<CachedPlan>, std::unique_ptr<ExecContext>>> acquire(const std::vector<Tensor>& inputs) {
+    std::string key = key_of(inputs);
+    std::lock_guard<std::mutex> lock(mu);
+    std::shared_ptr<CachedPlan> cp;
+    for (auto it = cache.begin(); it != cache.end(); ++it)
+      if (it->first == key) {
+        cache.splice(cache.begin(), cache, it);
+        cp = cache.front().second;
+        break;
+      }
+    if (!cp) {
+      std::vector<ValueDesc> descs;
+      for (size_t i = 0; i < inputs.size(); ++i)
+        descs.push_back(ValueDesc{inputs[i].dtype(), inputs[i].shape(), plan_time[i] ? &inputs[i] : nullptr});
+      PlanOptions po;
+      po.threads = opts.threads;
+      po.use_dnnl = opts.use_dnnl;
+      CALIBRA_ASSIGN_OR_RETURN(auto plan, build_plan(model->graph(), descs, po));
+      auto entry = std::make_shared<CachedPlan>();
+      entry->plan = std::move(plan);
+      cache.emplace_front(key, entry);
+      cp = entry;
+      // Evict the least recently used plans; a run in flight holds its plan alive.
+      while (cache.size() > kMaxPlans) cache.pop_back();
+    }
+    std::unique_ptr<ExecContext> ctx;
+    if (!cp->idle.empty()) {
+      ctx = std::move(cp->idle.back());
+      cp->idle.pop_back();
+    } else {
+      try {
+        ctx = std::make_unique<ExecContext>(*cp->plan);
+      } catch (const std::bad_alloc&) {
+        return Status::resource_exhausted("out of memory allocating " + std::to_string(cp->plan->arena_bytes) +
+                                          " bytes of activations");
+      }
+    }
+    return std::make_pair(cp, std::move(ctx));
+  }
+
+  void release(const std::shared_ptr<CachedPlan>& cp, std::unique_ptr<ExecContext> ctx) {
+    std::lock_guard<std::mutex> lock(mu);
+    for (auto& [k, p] : cache)
+      if (p == cp) {
+        p->idle.push_back(std::move(ctx));
+        return;
+      }
+    ctx.reset();  // the plan was evicted: drop the context before the plan goes
+  }
+
+  Result<std::vector<Tensor>> run(const std::vector<Tensor>& inputs, RunProfile* profile) {
+    CALIBRA_TRY(validate(inputs));
+    CALIBRA_ASSIGN_OR_RETURN(auto acquired, acquire(inputs));
+    auto [cp, ctx] = std::move(acquired);
+    std::vector<Tensor> outputs;
+    StepTimes times;
+    Status st = ctx->run(inputs, &outputs, profile ? &times : nullptr);
+    if (st.is_ok() && profile) {
+      const Plan& plan = *cp->plan;
+      profile->layers.clear();
+      for (size_t s = 0; s < plan.steps.size(); ++s) {
+        const PlanStep& step = plan.steps[s];
+        LayerProfile l;
+        l.name = step.name;
+        l.op_type = step.op_type;
+        l.origins = step.origins;
+        l.impl = step.kernel->impl();
+        l.precision = step.precision;
+        if (!step.dst.empty()) {
+          const PlanValue& v = plan.values[static_cast<size_t>(step.dst[0])];
+          l.shape = v.shape;
+          l.layout = v.layout.str();
+        }
+        l.ms = times.ms[s];
+        profile->layers.push_back(std::move(l));
+      }
+      profile->total_ms = times.total_ms;
+    }
+    release(cp, std::move(ctx));
+    if (!st.is_ok()) return st;
+    return outputs;
+  }
+};
+
+Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Session::~Session() = default;
+
+Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> model, const SessionOptions& opts) {
+  if (!model) return Status::invalid_argument("no model");
+  auto impl = std::make_unique<Impl>();
+  impl->model = std::move(model);
+  impl->opts = opts;
+  if (impl->opts.threads <= 0) impl->opts.threads = omp_get_num_procs();
+  impl->plan_time = plan_time_inputs(*impl->model->graph());
+  return std::unique_ptr<Session>(new Session(std::move(impl)));
+}
+
+Result<std::vector<Tensor>> Session::run(const std::vector<Tensor>& inputs) { return impl_->run(inputs, nullptr); }
+
+Result<std::vector<Tensor>> Session::run(const std::map<std::string, Tensor>& named) {
+  std::vector<Tensor> inputs;
+  for (const auto& s : impl_->model->inputs()) {
+    auto it = named.find(s.name);
+    if (it == named.end()) return Status::invalid_argument("input '" + s.name + "' was not given");
+    inputs.push_back(it->second);
+  }
+  for (const auto& [name, t] : named) {
+    bool known = false;
+    for (const auto& s : impl_->model->inputs()) known = known || s.name == name;
+    if (!known) return Status::invalid_argument("the model has no input named '" + name + "'");
+  }
+  return impl_->run(inputs, nullptr);
+}
+
+Result<std::vector<Tensor>> Session::run_profiled(const std::vector<Tensor>& inputs, RunProfile* profile) {
+  return impl_->run(inputs, profile);
+}
+
+Result<PlanStats> Session::plan_stats(const std::vector<Tensor>& inputs) {
+  CALIBRA_TRY(impl_->validate(inputs));
+  CALIBRA_ASSIGN_OR_RETURN(auto acquired, impl_->acquire(inputs));
+  auto [cp, ctx] = std::move(acquired);
+  PlanStats s;
+  const Plan& p = *cp->plan;
+  s.steps = p.steps.size();
+  for (const auto& st : p.steps) s.reorders += st.is_reorder ? 1 : 0;
+  s.arena_bytes = p.arena_bytes;
+  s.live_peak_bytes = p.live_peak_bytes;
+  s.scratchpad_bytes = p.scratchpad_bytes;
+  impl_->release(cp, std::move(ctx));
+  return s;
+}
+
+const Model& Session::model() const { return *impl_->model; }
+int Session::threads() const { return impl_->opts.threads; }
+
+std::vector<Tensor> random_inputs(const Model& model, uint64_t seed, int64_t batch) {
+  std::mt19937_64 rng(seed);
+  std::vector<Tensor> r;
+  for (const auto& s : model.inputs()) {
+    Shape shape;
+    for (size_t d = 0; d < s.dims.size(); ++d) shape.push_back(s.dims[d] >= 0 ? s.dims[d] : (d == 0 ? batch : 1));
+    Tensor t(s.dtype == DType::kUndefined ? DType::kF32 : s.dtype, shape);
+    const int64_t n = t.numel();
+    std::uniform_real_distribution<double> uf(-1.0, 1.0);
+    std::uniform_int_distribution<int> ui(0, 9);
+    for (int64_t i = 0; i < n; ++i) {
+      switch (t.dtype()) {
+        case DType::kF32: t.data_as<float>()[i] = static_cast<float>(uf(rng)); break;
+        case DType::kF64: t.data_as<double>()[i] = uf(rng); break;
+        case DType::kI64: t.data_as<int64_t>()[i] = ui(rng); break;
+        case DType::kI32: t.data_as<int32_t>()[i] = ui(rng); break;
+        case DType::kU8: t.data_as<uint8_t>()[i] = static_cast<uint8_t>(ui(rng)); break;
+        case DType::kI8: t.data_as<int8_t>()[i] = static_cast<int8_t>(ui(rng)); break;
+        case DType::kBool: t.data_as<uint8_t>()[i] = static_cast<uint8_t>(ui(rng) & 1); break;
+        default: break;
+      }
+    }
+    r.push_back(std::move(t));
+  }
+  return r;
+}
+
+}  // namespace calibra

@@ -1,0 +1,90 @@
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "calibra/bench.h"
+#include "cli.h"
+
+namespace calibra::cli {
+
+namespace {
+
+struct BenchArgs {
+  std::string model;
+  BenchOptions opts;
+  bool json = false;
+  bool reference = false;
+};
+
+int bench_main(BenchArgs a) {
+  auto model = Model::load(a.model);
+  if (!model.is_ok()) return fail(model.status());
+  const bool tty = isatty(fileno(stderr)) && !a.json;
+  a.opts.use_dnnl = !a.reference;
+  if (tty)
+    a.opts.progress = [](double f) {
+      std::fprintf(stderr, "\rbenchmarking %3.0f%%", f * 100);
+      std::fflush(stderr);
+      return true;
+    };
+  auto r = run_benchmark(*model, a.opts);
+  if (tty) std::fprintf(stderr, "\r                    \r");
+  if (!r.is_ok()) return fail(r.status());
+  const BenchResult& b = *r;
+  if (a.json) {
+    nlohmann::json j;
+    j["model"] = a.model;
+    j["batch"] = b.batch;
+    j["threads"] = b.threads;
+    j["streams"] = b.streams;
+    j["threads_per_stream"] = b.threads_per_stream;
+    j["iterations"] = b.iterations;
+    j["duration_s"] = b.duration_s;
+    j["latency_ms"] = {{"min", b.latency_ms.min},       {"mean", b.latency_ms.mean}, {"median", b.latency_ms.median},
+                       {"p90", b.latency_ms.p90},       {"p99", b.latency_ms.p99},   {"max", b.latency_ms.max}};
+    j["throughput_fps"] = b.throughput_fps;
+    j["memory"] = {{"activation_arena_bytes", b.plan.arena_bytes},
+                   {"largest_live_set_bytes", b.plan.live_peak_bytes},
+                   {"scratchpad_bytes", b.plan.scratchpad_bytes}};
+    j["plan"] = {{"steps", b.plan.steps}, {"reorders", b.plan.reorders}};
+    std::printf("%s\n", j.dump(2).c_str());
+    return 0;
+  }
+  std::printf("Benchmark   %s: batch %lld, %d thread(s), %d stream(s), %.1f s\n", a.model.c_str(),
+              static_cast<long long>(b.batch), b.threads, b.streams, b.duration_s);
+  std::printf("Iterations  %lld\n", static_cast<long long>(b.iterations));
+  std::printf("Latency ms  min %.3f  median %.3f  p90 %.3f  p99 %.3f  max %.3f\n", b.latency_ms.min, b.latency_ms.median,
+              b.latency_ms.p90, b.latency_ms.p99, b.latency_ms.max);
+  std::printf("Throughput  %.2f inferences/s\n", b.throughput_fps);
+  std::printf("Memory      activations %s per stream (largest live set %s), %zu steps, %zu reorders\n",
+              human_bytes(b.plan.arena_bytes).c_str(), human_bytes(b.plan.live_peak_bytes).c_str(), b.plan.steps,
+              b.plan.reorders);
+  return 0;
+}
+
+}  // namespace
+
+void add_bench(CLI::App& app, int* rc) {
+  auto a = std::make_shared<BenchArgs>();
+  auto* cmd = app.add_subcommand("bench", "Measure latency and throughput");
+  cmd->add_option("MODEL", a->model, "ONNX model file")->required();
+  cmd->add_option("--batch,-b", a->opts.batch, "Batch size")->check(CLI::Range(int64_t{1}, int64_t{65536}));
+  cmd->add_option("--threads,-t", a->opts.threads, "Total threads (0 = all cores)")->check(CLI::Range(0, 256));
+  cmd->add_option("--streams,-s", a->opts.streams, "Inference requests in flight at once")->check(CLI::Range(1, 64));
+  auto* time = cmd->add_option("--time", a->opts.seconds, "Seconds to measure (default 5)")->check(CLI::Range(0.01, 86400.0));
+  cmd->add_option("--iterations,-n", a->opts.iterations, "Inferences to measure instead of a duration")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40))
+      ->excludes(time);
+  cmd->add_option("--warmup", a->opts.warmup, "Warm-up runs per stream")->check(CLI::Range(0, 10000));
+  cmd->add_option("--seed", a->opts.seed, "Seed for the random inputs");
+  cmd->add_flag("--reference", a->reference, "Use the reference kernels only (slow)");
+  cmd->add_flag("--json", a->json, "Print one JSON object (latency_ms.median, latency_ms.p90, throughput_fps, ...)");
+  cmd->footer(
+      "Examples:\n"
+      "  calibra bench model.onnx                       # all cores, 1 stream, 5 s\n"
+      "  calibra bench model.onnx -t 1 -n 200 --json\n"
+      "  calibra bench model.onnx -t 2 -s 2 -b 4        # throughput mode: 2 requests in flight");
+  cmd->callback([=] { *rc = bench_main(*a); });
+}
+
+}  // namespace calibra::cli
