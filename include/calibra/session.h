@@ -49,7 +49,7 @@ class Session {
 
   // Inputs in model input order; outputs in model output order.
   Result<std::vector<Tensor>> run(const std::vector<Tensor>& inputs);
-  Result<std::vector<Tensor>> run(const std::map<std::string, Tensor>& inputs);
+  Result<std::vector<Tensor>> run_named(const std::map<std::string, Tensor>& inputs);
   // Same, with per-step timings.
   Result<std::vector<Tensor>> run_profiled(const std::vector<Tensor>& inputs, RunProfile* profile);
   // Builds (or finds) the plan for these inputs and reports its shape (steps, memory).

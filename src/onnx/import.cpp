@@ -106,6 +106,43 @@ Result<Tensor> constant_node_value(const Node& n) {
   return Status::invalid_model(n.describe() + " has no value attribute");
 }
 
+// The ONNX checker, per part: initializers, inputs, outputs that have a shape, and every
+// node against its schema. (check_graph as a whole insists on shapes for every graph output,
+// which valid models whose output shapes depend on data do not have; ONNX Runtime accepts
+// those, and so do we.)
+Status run_onnx_checker(const onnx::ModelProto& model, const std::map<std::string, int64_t>& opsets,
+                        const std::string& base_dir) {
+  try {
+    onnx::checker::CheckerContext ctx;
+    ctx.set_ir_version(static_cast<int>(model.ir_version()));
+    std::unordered_map<std::string, int> opset_map;
+    for (const auto& [d, v] : opsets) opset_map[d] = static_cast<int>(v);
+    ctx.set_opset_imports(opset_map);
+    ctx.set_model_dir(base_dir);
+    ctx.set_is_main_graph(true);
+    const auto& g = model.graph();
+    for (const auto& t : g.initializer()) onnx::checker::check_tensor(t, ctx);
+    for (const auto& vi : g.input()) onnx::checker::check_value_info(vi, ctx);
+    for (const auto& vi : g.output())
+      if (vi.type().has_tensor_type() && vi.type().tensor_type().has_shape()) onnx::checker::check_value_info(vi, ctx);
+    // Subgraphs (If/Loop bodies) may read outer values: the scope holds every name so far.
+    onnx::checker::LexicalScopeContext lex;
+    for (const auto& vi : g.input()) lex.add(vi.name());
+    for (const auto& t : g.initializer()) lex.add(t.name());
+    for (const auto& n : g.node()) {
+      onnx::checker::check_node(n, ctx, lex);
+      for (const auto& o : n.output()) lex.add(o);
+    }
+  } catch (const std::exception& e) {
+    std::string msg = e.what();
+    // The checker's messages can span lines; keep the first one.
+    auto nl = msg.find('\n');
+    if (nl != std::string::npos) msg = msg.substr(0, nl);
+    return Status::invalid_model("ONNX checker: " + msg);
+  }
+  return Status::ok();
+}
+
 // Exporters sometimes write nodes out of topological order; the ONNX checker and shape
 // inference require order, so sort (stably) first. Leaves the graph as it is on a cycle or a
 // dangling input: Graph::topo_sort reports those with names.
@@ -180,24 +217,8 @@ Result<std::unique_ptr<Graph>> import_onnx_proto(onnx::ModelProto& model, const 
   if (!model.producer_version().empty()) g->producer_name += " " + model.producer_version();
 
   sort_proto_nodes(model.mutable_graph());
-  if (opts.run_checker) {
-    try {
-      onnx::checker::CheckerContext ctx;
-      ctx.set_ir_version(static_cast<int>(model.ir_version()));
-      std::unordered_map<std::string, int> opset_map;
-      for (const auto& [d, v] : g->opsets) opset_map[d.empty() ? "" : d] = static_cast<int>(v);
-      ctx.set_opset_imports(opset_map);
-      ctx.set_model_dir(base_dir);
-      onnx::checker::LexicalScopeContext lex;
-      onnx::checker::check_graph(model.graph(), ctx, lex);
-    } catch (const std::exception& e) {
-      std::string msg = e.what();
-      // The checker's messages can span lines; keep the first one.
-      auto nl = msg.find('\n');
-      if (nl != std::string::npos) msg = msg.substr(0, nl);
-      return Status::invalid_model("ONNX checker: " + msg);
-    }
-  }
+  // Shape inference first: it also gives graph outputs that were declared without a shape
+  // one, which the checker (strict about main-graph outputs) needs.
   if (opts.run_shape_inference) {
     try {
       onnx::shape_inference::InferShapes(model);
@@ -207,7 +228,23 @@ Result<std::unique_ptr<Graph>> import_onnx_proto(onnx::ModelProto& model, const 
       if (nl != std::string::npos) msg = msg.substr(0, nl);
       return Status::invalid_model("ONNX shape inference: " + msg);
     }
+    auto* gm = model.mutable_graph();
+    for (auto& out : *gm->mutable_output()) {
+      if (out.type().has_tensor_type() && out.type().tensor_type().has_shape()) continue;
+      for (const auto& vi : gm->value_info())
+        if (vi.name() == out.name() && vi.type().has_tensor_type() && vi.type().tensor_type().has_shape()) {
+          *out.mutable_type() = vi.type();
+          break;
+        }
+    }
   }
+  // External data locations are checked before anything touches the file system.
+  for (const auto& init : model.graph().initializer()) {
+    if (init.data_location() != onnx::TensorProto::EXTERNAL) continue;
+    for (const auto& kv : init.external_data())
+      if (kv.key() == "location") CALIBRA_TRY(check_external_location(kv.value(), base_dir, "initializer '" + init.name() + "'"));
+  }
+  if (opts.run_checker) CALIBRA_TRY(run_onnx_checker(model, g->opsets, base_dir));
 
   const auto& gp = model.graph();
   g->name = gp.name();

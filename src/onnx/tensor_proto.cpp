@@ -68,15 +68,9 @@ Status copy_field(const Field& f, int64_t numel, const std::string& what, Conv c
   return Status::ok();
 }
 
-Result<std::string> read_external(const onnx::TensorProto& p, const std::string& base_dir,
-                                  const std::string& what, size_t expected_bytes) {
-  std::string location;
-  int64_t offset = 0, length = -1;
-  for (const auto& kv : p.external_data()) {
-    if (kv.key() == "location") location = kv.value();
-    else if (kv.key() == "offset") offset = std::atoll(kv.value().c_str());
-    else if (kv.key() == "length") length = std::atoll(kv.value().c_str());
-  }
+}  // namespace
+
+Status check_external_location(const std::string& location, const std::string& base_dir, const std::string& what) {
   if (location.empty()) return Status::invalid_model(what + ": external data without a location");
   fs::path rel(location);
   if (rel.is_absolute())
@@ -88,6 +82,23 @@ Result<std::string> read_external(const onnx::TensorProto& p, const std::string&
   if (b_end != base.end())
     return Status::invalid_model(what + ": external data path '" + location +
                                  "' points outside the model's folder; refusing to read it");
+  return Status::ok();
+}
+
+namespace {
+
+Result<std::string> read_external(const onnx::TensorProto& p, const std::string& base_dir,
+                                  const std::string& what, size_t expected_bytes) {
+  std::string location;
+  int64_t offset = 0, length = -1;
+  for (const auto& kv : p.external_data()) {
+    if (kv.key() == "location") location = kv.value();
+    else if (kv.key() == "offset") offset = std::atoll(kv.value().c_str());
+    else if (kv.key() == "length") length = std::atoll(kv.value().c_str());
+  }
+  CALIBRA_TRY(check_external_location(location, base_dir, what));
+  fs::path base = fs::weakly_canonical(fs::path(base_dir.empty() ? "." : base_dir));
+  fs::path full = fs::weakly_canonical(base / fs::path(location));
   if (offset < 0) return Status::invalid_model(what + ": negative external data offset");
   std::error_code ec;
   auto fsize = fs::file_size(full, ec);

@@ -16,6 +16,9 @@ namespace calibra {
 DType dtype_from_onnx(int onnx_type);
 int dtype_to_onnx(DType t);
 
+// An external data location must be relative and stay inside the model's folder.
+Status check_external_location(const std::string& location, const std::string& base_dir, const std::string& what);
+
 // Reads a TensorProto. `base_dir` resolves external data (which must stay inside it).
 // `what` names the tensor in error messages ("initializer 'conv1.weight'").
 Result<Tensor> tensor_from_proto(const onnx::TensorProto& p, const std::string& base_dir,

@@ -50,6 +50,9 @@ Result<Window> resolve_window(const Node& n, const Shape& x, std::vector<int64_t
       return bad_node(n, "kernel (" + std::to_string(dk) + " with dilation) is larger than the padded input (" +
                              std::to_string(w.in[i] + w.pad_begin[i] + w.pad_end[i]) + ")");
     w.out[i] = (w.ceil_mode ? (span + w.strides[i] - 1) / w.strides[i] : span / w.strides[i]) + 1;
+    // ceil_mode: a window that would start in the end padding is dropped (ONNX's later
+    // clarification of MaxPool/AveragePool, and what PyTorch and ONNX Runtime do).
+    if (w.ceil_mode && w.out[i] > 1 && (w.out[i] - 1) * w.strides[i] >= w.in[i] + w.pad_begin[i]) --w.out[i];
   }
   return w;
 }

@@ -205,6 +205,18 @@ class Planner {
       }
     }
     if (all_const) return fold(n, src);
+    if (def->flags & kOpShapeOnly) {
+      // Shape and friends only read shapes, which are known now: fold with stand-ins.
+      std::vector<Tensor> stand_ins;
+      stand_ins.reserve(src.size());  // pointers into it are taken below
+      std::vector<ValueDesc> shape_src = src;
+      for (auto& d : shape_src)
+        if (d.present() && !d.value) {
+          stand_ins.push_back(Tensor::borrow(d.dtype, d.shape, nullptr));
+          d.value = &stand_ins.back();
+        }
+      return fold(n, shape_src);
+    }
 
     // Views: the output is the input's bytes with a new shape (plain layout only).
     if ((def->flags & kOpView) && src_ids[0] >= 0) {

@@ -162,7 +162,7 @@ Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> mo
 
 Result<std::vector<Tensor>> Session::run(const std::vector<Tensor>& inputs) { return impl_->run(inputs, nullptr); }
 
-Result<std::vector<Tensor>> Session::run(const std::map<std::string, Tensor>& named) {
+Result<std::vector<Tensor>> Session::run_named(const std::map<std::string, Tensor>& named) {
   std::vector<Tensor> inputs;
   for (const auto& s : impl_->model->inputs()) {
     auto it = named.find(s.name);

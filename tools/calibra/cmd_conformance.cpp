@@ -12,6 +12,7 @@ struct ConfArgs {
   bool json = false;
   bool verbose = false;
   bool reference = false;
+  int expect_passed = 0;
 };
 
 const char* outcome_name(ConformanceCase::Outcome o) {
@@ -51,6 +52,10 @@ int conformance_main(ConfArgs a) {
     std::printf("%s\n", j.dump(2).c_str());
   }
   std::fprintf(a.json ? stderr : stdout, "conformance: %d passed, %d failed, %d skipped\n", pass, failed, skip);
+  if (failed == 0 && pass < a.expect_passed) {
+    std::fprintf(stderr, "calibra: error: only %d tests passed, %d expected (--expect-passed)\n", pass, a.expect_passed);
+    return 1;
+  }
   return failed == 0 ? 0 : 1;
 }
 
@@ -65,6 +70,7 @@ void add_conformance(CLI::App& app, int* rc) {
   cmd->add_flag("--json", a->json, "Print results as JSON on stdout (the summary line goes to stderr)");
   cmd->add_flag("--verbose,-v", a->verbose, "Also list passed and skipped tests (with the skip reason)");
   cmd->add_flag("--reference", a->reference, "Use the reference kernels only");
+  cmd->add_option("--expect-passed", a->expect_passed, "Fail unless at least this many tests pass (regression guard)");
   cmd->footer(
       "A test is skipped only when Calibra refuses the model as unsupported (the reason names\n"
       "the op or feature). The last line is 'conformance: N passed, N failed, N skipped'.\n"

@@ -52,6 +52,19 @@ int main(int argc, char** argv) {
   add_run(app, &rc);
   add_bench(app, &rc);
   add_conformance(app, &rc);
+  if (argc > 1 && argv[1][0] != '-') {
+    bool known = false;
+    std::string names;
+    for (const auto* sub : app.get_subcommands({})) {
+      known = known || sub->get_name() == argv[1];
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+    }
+    if (!known) {
+      std::fprintf(stderr, "calibra: error: unknown command '%s' (commands: %s; run 'calibra --help')\n", argv[1],
+                   names.c_str());
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
