@@ -15,10 +15,12 @@
 # and the geometric mean of the ratios per thread count, and writes everything
 # to bench/results/compare_ort.json.
 #
-# OMP_WAIT_POLICY=PASSIVE is set for both processes: with libgomp's default
-# (spinning) policy 2-thread timings on a busy 2-core machine collapse to
-# multiples of the scheduler slice. ORT does not use OpenMP; its own pool spins
-# by default (see --ort-spin).
+# By default both engines run with their own default thread waiting (libgomp
+# spins for a while before sleeping; ORT's pool spins), as users run them.
+# --passive makes both sleep instead (OMP_WAIT_POLICY=PASSIVE for Calibra, ORT
+# intra-op spinning off): fairer on a machine busy with other work, where
+# spinning threads steal cores, but every parallel region then pays a thread
+# wake-up (about 45 us on this VM).
 set -euo pipefail
 
 usage() {
@@ -37,6 +39,7 @@ Options:
   --rounds R          alternating rounds A B A B ... (default: 5)
   --warmup W          warm-up inferences per process (default: 2)
   --ort-spin 0|1      ORT's intra-op spinning (default: ORT's own default, on)
+  --passive           neither engine spins: OMP_WAIT_POLICY=PASSIVE and --ort-spin 0
   --models-dir DIR    where the models are (default: .cache/models)
   --out FILE          JSON results (default: bench/results/compare_ort.json)
   -h, --help          this text
@@ -55,6 +58,7 @@ ITERS=20
 ROUNDS=5
 WARMUP=2
 ORT_SPIN=""
+PASSIVE=0
 MODELS_DIR="$ROOT/.cache/models"
 OUT_JSON="$HERE/results/compare_ort.json"
 TOL=1e-4
@@ -70,6 +74,7 @@ while [ $# -gt 0 ]; do
     --rounds) ROUNDS="${2:?--rounds needs a value}"; shift 2 ;;
     --warmup) WARMUP="${2:?--warmup needs a value}"; shift 2 ;;
     --ort-spin) ORT_SPIN="${2:?--ort-spin needs 0 or 1}"; shift 2 ;;
+    --passive) PASSIVE=1; shift ;;
     --models-dir) MODELS_DIR="${2:?--models-dir needs a value}"; shift 2 ;;
     --out) OUT_JSON="${2:?--out needs a value}"; shift 2 ;;
     -*) usage >&2; die "unknown option $1" ;;
@@ -120,7 +125,10 @@ if [ ${#need_export[@]} -gt 0 ]; then
 fi
 
 # --- 3. check, then time ------------------------------------------------------
-export OMP_WAIT_POLICY=PASSIVE
+if [ "$PASSIVE" = 1 ]; then
+  export OMP_WAIT_POLICY=PASSIVE
+  ORT_SPIN=0
+fi
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/compare_ort.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 ORT_SPIN_ARGS=()
@@ -143,7 +151,7 @@ echo "Calibra vs ONNX Runtime, FP32, batch 1"
 echo "  calibra:      $CALIBRA"
 echo "  onnxruntime:  onnxruntime-node $ORT_WANT (CPU EP), interOp 1, graph optimization 'all', sequential,"\
      "intra-op spinning ${ORT_SPIN:-default}"
-echo "  OMP_WAIT_POLICY=$OMP_WAIT_POLICY (both processes; ORT's own thread pool ignores it)"
+echo "  OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-unset (libgomp default: spin, then sleep)} (Calibra; ORT's own pool ignores it)"
 echo "  timing: $ROUNDS alternating rounds (Calibra, ORT) x $ITERS inferences, $WARMUP warm-up per process;"\
      "figure = median over rounds of the per-round median"
 echo "  machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -15,6 +15,9 @@ namespace calibra {
 struct SessionOptions {
   int threads = 0;        // threads per inference; 0 = all cores
   bool use_dnnl = true;   // false: reference kernels only (slow; for checking)
+  // Choose the convolution layout policy (oneDNN's per-layer pick, or channel-blocked) by
+  // timing both plans on the first input of each shape; off: oneDNN's pick.
+  bool tune = true;
 };
 
 // One executed step of a profiled run.
@@ -40,6 +43,7 @@ struct PlanStats {
   size_t arena_bytes = 0;       // activation memory per context
   size_t live_peak_bytes = 0;   // the largest simultaneously live set (lower bound)
   size_t scratchpad_bytes = 0;
+  std::string conv_layout;      // "auto" (oneDNN's pick) or "blocked"
 };
 
 class Session {

@@ -25,7 +25,8 @@ ExecContext::ExecContext(const Plan& plan)
   for (size_t v = 0; v < plan.values.size(); ++v) {
     const PlanValue& pv = plan.values[v];
     if (pv.constant) ptr_[v] = const_cast<void*>(pv.constant->data());
-    else if (pv.buffer >= 0) ptr_[v] = arena_.get() + plan.buffers[static_cast<size_t>(pv.buffer)].offset;
+    else if (pv.buffer >= 0)
+      ptr_[v] = arena_.get() + plan.buffers[static_cast<size_t>(pv.buffer)].offset + pv.buffer_offset;
   }
   src_.resize(plan.steps.size());
   dst_.resize(plan.steps.size());

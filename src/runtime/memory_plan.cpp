@@ -17,10 +17,17 @@ size_t align_up(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 void plan_memory(Plan& plan) {
   const int n_steps = static_cast<int>(plan.steps.size());
   const size_t nv = plan.values.size();
-  std::vector<int> root(nv);
-  std::iota(root.begin(), root.end(), 0);
-  auto find = [&](int v) {
-    while (root[static_cast<size_t>(v)] != v) v = root[static_cast<size_t>(v)];
+  // Each value lives inside a parent at an offset (views, concat parts, in-place outputs);
+  // a root owns a buffer.
+  std::vector<int> parent(nv, -1);
+  std::vector<size_t> offset(nv, 0);
+  auto root_of = [&](int v, size_t* off) {
+    size_t o = 0;
+    while (parent[static_cast<size_t>(v)] >= 0) {
+      o += offset[static_cast<size_t>(v)];
+      v = parent[static_cast<size_t>(v)];
+    }
+    if (off) *off = o;
     return v;
   };
   std::vector<int> def(nv, n_steps), last(nv, -1);
@@ -31,55 +38,70 @@ void plan_memory(Plan& plan) {
       if (v >= 0) last[static_cast<size_t>(v)] = std::max(last[static_cast<size_t>(v)], s);
   }
   for (int id : plan.outputs) last[static_cast<size_t>(id)] = n_steps;
-  // Views join their source's buffer.
   for (size_t v = 0; v < nv; ++v)
-    if (plan.values[v].alias_of >= 0) root[v] = find(plan.values[v].alias_of);
+    if (plan.values[v].alias_of >= 0) {
+      parent[v] = plan.values[v].alias_of;
+      offset[v] = plan.values[v].alias_offset;
+    }
+  // A concat result has no step of its own: it starts when its first part is written.
+  // Views start with their source. (Values are created in order, sources first.)
+  for (size_t v = 0; v < nv; ++v) {
+    const int p = plan.values[v].alias_of;
+    if (p >= 0 && def[v] < n_steps && def[static_cast<size_t>(p)] >= def[v]) def[static_cast<size_t>(p)] = def[v];
+  }
+  for (size_t v = 0; v < nv; ++v)
+    if (plan.values[v].alias_of >= 0 && def[v] == n_steps) def[v] = def[static_cast<size_t>(plan.values[v].alias_of)];
   // Per root: the last step any member is read.
   std::vector<int> root_last(nv, -1);
   for (size_t v = 0; v < nv; ++v) {
-    int r = find(static_cast<int>(v));
+    int r = root_of(static_cast<int>(v), nullptr);
     root_last[static_cast<size_t>(r)] = std::max(root_last[static_cast<size_t>(r)], last[v]);
-    if (plan.values[v].alias_of >= 0) def[v] = def[static_cast<size_t>(plan.values[v].alias_of)];
   }
   std::vector<bool> is_input(nv, false);
   for (int id : plan.inputs) is_input[static_cast<size_t>(id)] = true;
-  // In-place decisions, in step order.
+  // In-place decisions, in step order: dst 0 takes the buffer of a source that dies here.
   for (int s = 0; s < n_steps; ++s) {
     PlanStep& st = plan.steps[static_cast<size_t>(s)];
     if (st.may_alias_src < 0 || st.dst.empty()) continue;
     int u = st.src[static_cast<size_t>(st.may_alias_src)];
-    if (u < 0) continue;
-    const PlanValue& uv = plan.values[static_cast<size_t>(u)];
     const int d = st.dst[0];
-    if (uv.constant || is_input[static_cast<size_t>(find(u))]) continue;
-    const int r = find(u);
+    if (u < 0 || parent[static_cast<size_t>(d)] >= 0) continue;  // d already lives somewhere (concat part)
+    const PlanValue& uv = plan.values[static_cast<size_t>(u)];
+    const int r = root_of(u, nullptr);
+    if (uv.constant || is_input[static_cast<size_t>(r)]) continue;
     if (root_last[static_cast<size_t>(r)] > s) continue;  // someone reads it later
     bool shared = false;
     for (size_t k = 0; k < st.src.size(); ++k)
-      if (static_cast<int>(k) != st.may_alias_src && st.src[k] >= 0 && find(st.src[k]) == r) shared = true;
+      if (static_cast<int>(k) != st.may_alias_src && st.src[k] >= 0 && root_of(st.src[k], nullptr) == r) shared = true;
     if (shared) continue;
-    if (plan.values[static_cast<size_t>(d)].bytes > plan.values[static_cast<size_t>(r)].bytes) continue;
-    root[static_cast<size_t>(d)] = r;
-    root_last[static_cast<size_t>(r)] = std::max(root_last[static_cast<size_t>(r)], root_last[static_cast<size_t>(d)]);
-    // Later members of d's group (views of d) are already counted via root_last of d.
+    if (plan.values[static_cast<size_t>(d)].bytes > uv.bytes) continue;
+    const int rd = root_of(d, nullptr);  // d's own group (views of d)
+    parent[static_cast<size_t>(d)] = u;
+    offset[static_cast<size_t>(d)] = 0;
+    root_last[static_cast<size_t>(r)] = std::max(root_last[static_cast<size_t>(r)], root_last[static_cast<size_t>(rd)]);
   }
-  // Recompute per-root lifetimes now that groups are final.
+  // Per-root lifetimes and sizes.
   std::vector<int> first(nv, n_steps + 1), lastr(nv, -2);
   std::vector<size_t> bytes(nv, 0);
   std::vector<bool> runtime(nv, false);
+  std::vector<size_t> value_off(nv, 0);
+  std::vector<int> value_root(nv, -1);
   for (size_t v = 0; v < nv; ++v) {
     const PlanValue& pv = plan.values[v];
     if (pv.constant) continue;
-    int r = find(static_cast<int>(v));
+    size_t off = 0;
+    int r = root_of(static_cast<int>(v), &off);
+    value_root[v] = r;
+    value_off[v] = off;
     runtime[static_cast<size_t>(r)] = true;
     first[static_cast<size_t>(r)] = std::min(first[static_cast<size_t>(r)], def[v]);
     lastr[static_cast<size_t>(r)] = std::max(lastr[static_cast<size_t>(r)], std::max(last[v], def[v]));
-    bytes[static_cast<size_t>(r)] = std::max(bytes[static_cast<size_t>(r)], pv.bytes);
+    bytes[static_cast<size_t>(r)] = std::max(bytes[static_cast<size_t>(r)], off + pv.bytes);
   }
   std::vector<int> buffer_of(nv, -1);
   plan.buffers.clear();
   for (size_t r = 0; r < nv; ++r) {
-    if (!runtime[r] || find(static_cast<int>(r)) != static_cast<int>(r)) continue;
+    if (!runtime[r] || parent[r] >= 0) continue;
     PlanBuffer b;
     b.bytes = align_up(std::max<size_t>(bytes[r], 1));
     b.first = first[r];
@@ -88,7 +110,10 @@ void plan_memory(Plan& plan) {
     plan.buffers.push_back(b);
   }
   for (size_t v = 0; v < nv; ++v)
-    if (!plan.values[v].constant) plan.values[v].buffer = buffer_of[static_cast<size_t>(find(static_cast<int>(v)))];
+    if (!plan.values[v].constant) {
+      plan.values[v].buffer = buffer_of[static_cast<size_t>(value_root[v])];
+      plan.values[v].buffer_offset = value_off[v];
+    }
 
   // Offsets: largest first, lowest offset that does not collide with a placed, overlapping buffer.
   std::vector<size_t> order(plan.buffers.size());

@@ -22,8 +22,10 @@ struct PlanValue {
   Layout layout;
   const Tensor* constant = nullptr;  // known at plan time (bytes in `layout`)
   int buffer = -1;                   // arena buffer, for runtime values
-  int alias_of = -1;                 // a view: shares this value's bytes (plain layout)
+  int alias_of = -1;                 // lives inside this value's bytes ...
+  size_t alias_offset = 0;           // ... at this byte offset (views: 0; concat parts: > 0)
   size_t bytes = 0;
+  size_t buffer_offset = 0;          // where in its buffer (set by the memory plan)
 };
 
 struct PlanStep {
@@ -46,6 +48,7 @@ struct PlanBuffer {
 struct PlanOptions {
   int threads = 1;
   bool use_dnnl = true;   // false: reference kernels only (tests, debugging)
+  ConvLayout conv_layout = ConvLayout::kAuto;
 };
 
 class Plan {
@@ -62,6 +65,8 @@ class Plan {
   size_t scratchpad_bytes = 0;
   size_t live_peak_bytes = 0;  // the largest set of simultaneously live buffers (lower bound)
   int threads = 1;
+  ConvLayout conv_layout = ConvLayout::kAuto;
+  int convs = 0;  // oneDNN convolution steps (whether choosing a layout policy matters)
 };
 
 // Builds a plan for these input descriptions (in Graph::inputs order). Inputs whose value

@@ -47,6 +47,7 @@ class Planner {
     plan_ = std::make_unique<Plan>();
     plan_->graph = std::move(g);
     plan_->threads = o.threads;
+    plan_->conv_layout = o.conv_layout;
   }
 
   Result<std::unique_ptr<Plan>> build(const std::vector<ValueDesc>& inputs) {
@@ -230,11 +231,13 @@ class Planner {
       return Status::ok();
     }
 
+    if (n.op_type == "Concat" && try_concat_in_place(n, src_ids, ic.dst[0])) return Status::ok();
+
     std::vector<Layout> cur;
     for (int id : src_ids) cur.push_back(id >= 0 ? plan_->values[static_cast<size_t>(id)].layout : Layout{});
     DnnlKernelPlan kp;
     if (opts_.use_dnnl && def->dnnl) {
-      DnnlBuildCtx bc{n, src, cur, ic.dst, dnnl_k::cpu_engine()};
+      DnnlBuildCtx bc{n, src, cur, ic.dst, dnnl_k::cpu_engine(), opts_.conv_layout};
       CALIBRA_ASSIGN_OR_RETURN(kp, def->dnnl(bc));
     }
     if (!kp.kernel) {
@@ -280,14 +283,74 @@ class Planner {
       s.dst.push_back(add_value(std::move(v)));
     }
     s.may_alias_src = kp.may_alias_src;
+    if ((n.op_type == "Conv" || n.op_type == "ConvTranspose") && s.kernel->impl() != "ref") ++plan_->convs;
     plan_->scratchpad_bytes = std::max(plan_->scratchpad_bytes, kp.scratchpad_bytes);
     plan_->kernels.push_back(std::move(kp.kernel));
     plan_->steps.push_back(std::move(s));
     return Status::ok();
   }
 
+  // Concat without a copy: when everything before the concat axis has size 1 (batch 1 on
+  // channels) and the parts share a plain layout, or a channel-blocked one with block-aligned
+  // channel counts, the result's bytes are the parts' bytes back to back. The parts' producers
+  // then write straight into the result (the memory plan places them).
+  bool try_concat_in_place(const Node& n, const std::vector<int>& src_ids, const ValueDesc& out) {
+    const int64_t rank = static_cast<int64_t>(out.shape.size());
+    int64_t axis = n.attr_int("axis", 1);
+    if (axis < 0) axis += rank;
+    if (axis < 0 || axis >= rank || src_ids.size() < 2) return false;
+    for (int64_t i = 0; i < axis; ++i)
+      if (out.shape[static_cast<size_t>(i)] != 1) return false;
+    std::vector<bool> producer_step(plan_->values.size(), false);
+    for (const auto& st : plan_->steps)
+      for (int d : st.dst) producer_step[static_cast<size_t>(d)] = true;
+    const Layout& l0 = plan_->values[static_cast<size_t>(src_ids[0])].layout;
+    std::optional<dnnl_k::tag> tag;
+    int64_t block = 1;
+    if (!l0.plain) {
+      tag = dnnl_k::tag_of(l0.md);
+      if (!tag || axis != 1) return false;
+      switch (*tag) {
+        case dnnl_k::tag::aBc8b: case dnnl_k::tag::aBcd8b: case dnnl_k::tag::aBcde8b: block = 8; break;
+        case dnnl_k::tag::aBc16b: case dnnl_k::tag::aBcd16b: case dnnl_k::tag::aBcde16b: block = 16; break;
+        case dnnl_k::tag::aBc4b: case dnnl_k::tag::aBcd4b: case dnnl_k::tag::aBcde4b: block = 4; break;
+        default: return false;
+      }
+    }
+    std::vector<int> seen;
+    for (int id : src_ids) {
+      if (id < 0) return false;
+      const PlanValue& v = plan_->values[static_cast<size_t>(id)];
+      if (v.constant || v.alias_of >= 0 || !producer_step[static_cast<size_t>(id)]) return false;
+      if (std::find(seen.begin(), seen.end(), id) != seen.end()) return false;
+      seen.push_back(id);
+      if (concat_parts_.count(id)) return false;  // already placed in another concat
+      if (l0.plain != v.layout.plain || v.dtype != out.dtype) return false;
+      if (!l0.plain) {
+        auto t = dnnl_k::tag_of(v.layout.md);
+        if (!t || *t != *tag || v.shape[1] % block != 0) return false;
+      }
+    }
+    PlanValue res;
+    res.name = n.outputs[0];
+    res.dtype = out.dtype;
+    res.shape = out.shape;
+    if (tag) res.layout = Layout::from_md(dnnl::memory::desc(dnnl_k::to_dims(out.shape), *dnnl_k::to_dnnl(out.dtype), *tag));
+    const int rid = add_value(std::move(res));
+    size_t off = 0;
+    for (int id : src_ids) {
+      PlanValue& v = plan_->values[static_cast<size_t>(id)];
+      v.alias_of = rid;
+      v.alias_offset = off;
+      off += v.layout.bytes(v.shape, v.dtype);
+      concat_parts_.insert(id);
+    }
+    return true;
+  }
+
   PlanOptions opts_;
   std::unique_ptr<Plan> plan_;
+  std::unordered_set<int> concat_parts_;
   std::unordered_map<std::string, int> ids_;
   std::unordered_map<std::string, int> converted_;
 };

@@ -14,7 +14,50 @@ struct BenchArgs {
   BenchOptions opts;
   bool json = false;
   bool reference = false;
+  bool profile = false;
 };
+
+// Per-layer times: median over `runs` profiled runs, slowest first.
+int print_profile(const std::shared_ptr<Model>& model, const BenchArgs& a) {
+  SessionOptions so;
+  so.threads = a.opts.threads;
+  so.use_dnnl = !a.reference;
+  auto s = Session::create(model, so);
+  if (!s.is_ok()) return fail(s.status());
+  auto inputs = random_inputs(*model, a.opts.seed, a.opts.batch);
+  const int runs = 30;
+  std::vector<RunProfile> profiles(runs);
+  for (int i = 0; i < 3; ++i) (void)(*s)->run(inputs);
+  for (auto& p : profiles) {
+    auto r = (*s)->run_profiled(inputs, &p);
+    if (!r.is_ok()) return fail(r.status());
+  }
+  const size_t n = profiles[0].layers.size();
+  std::vector<std::pair<double, size_t>> order;
+  double total = 0;
+  std::vector<double> totals;
+  for (const auto& p : profiles) totals.push_back(p.total_ms);
+  std::sort(totals.begin(), totals.end());
+  total = totals[totals.size() / 2];
+  for (size_t i = 0; i < n; ++i) {
+    std::vector<double> v;
+    for (const auto& p : profiles) v.push_back(p.layers[i].ms);
+    std::sort(v.begin(), v.end());
+    order.emplace_back(v[v.size() / 2], i);
+  }
+  double sum = 0;
+  for (auto& [ms, i] : order) sum += ms;
+  std::sort(order.rbegin(), order.rend());
+  std::printf("Profile     median of %d runs: total %.3f ms, layers %.3f ms\n", runs, total, sum);
+  std::printf("  %-40s %-18s %-6s %-26s %-16s %-9s %9s %6s\n", "layer", "op", "prec", "impl", "shape", "layout", "ms", "%");
+  for (auto& [ms, i] : order) {
+    const LayerProfile& l = profiles[0].layers[i];
+    std::printf("  %-40.40s %-18.18s %-6s %-26.26s %-16.16s %-9.9s %9.4f %5.1f%%\n", l.name.c_str(), l.op_type.c_str(),
+                l.precision.c_str(), l.impl.c_str(), shape_str(l.shape).c_str(), l.layout.c_str(), ms,
+                100 * ms / std::max(total, 1e-9));
+  }
+  return 0;
+}
 
 int bench_main(BenchArgs a) {
   auto model = Model::load(a.model);
@@ -46,7 +89,7 @@ int bench_main(BenchArgs a) {
     j["memory"] = {{"activation_arena_bytes", b.plan.arena_bytes},
                    {"largest_live_set_bytes", b.plan.live_peak_bytes},
                    {"scratchpad_bytes", b.plan.scratchpad_bytes}};
-    j["plan"] = {{"steps", b.plan.steps}, {"reorders", b.plan.reorders}};
+    j["plan"] = {{"steps", b.plan.steps}, {"reorders", b.plan.reorders}, {"conv_layout", b.plan.conv_layout}};
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }
@@ -56,9 +99,11 @@ int bench_main(BenchArgs a) {
   std::printf("Latency ms  min %.3f  median %.3f  p90 %.3f  p99 %.3f  max %.3f\n", b.latency_ms.min, b.latency_ms.median,
               b.latency_ms.p90, b.latency_ms.p99, b.latency_ms.max);
   std::printf("Throughput  %.2f inferences/s\n", b.throughput_fps);
-  std::printf("Memory      activations %s per stream (largest live set %s), %zu steps, %zu reorders\n",
-              human_bytes(b.plan.arena_bytes).c_str(), human_bytes(b.plan.live_peak_bytes).c_str(), b.plan.steps,
-              b.plan.reorders);
+  std::printf("Memory      activations %s per stream (largest live set %s)\n", human_bytes(b.plan.arena_bytes).c_str(),
+              human_bytes(b.plan.live_peak_bytes).c_str());
+  std::printf("Plan        %zu steps, %zu reorders, %s convolution layouts\n", b.plan.steps, b.plan.reorders,
+              b.plan.conv_layout.c_str());
+  if (a.profile) return print_profile(*model, a);
   return 0;
 }
 
@@ -78,6 +123,7 @@ void add_bench(CLI::App& app, int* rc) {
   cmd->add_option("--warmup", a->opts.warmup, "Warm-up runs per stream")->check(CLI::Range(0, 10000));
   cmd->add_option("--seed", a->opts.seed, "Seed for the random inputs");
   cmd->add_flag("--reference", a->reference, "Use the reference kernels only (slow)");
+  cmd->add_flag("--profile", a->profile, "Also print per-layer times (median of 30 profiled runs)");
   cmd->add_flag("--json", a->json, "Print one JSON object (latency_ms.median, latency_ms.p90, throughput_fps, ...)");
   cmd->footer(
       "Examples:\n"

@@ -1,6 +1,15 @@
 // oneDNN Conv and ConvTranspose (FP32): format_tag::any everywhere, constant weights packed
 // once at build time into the primitive's preferred layout, bias as given, fused post-ops
 // (activations, residual sum) from the fusion passes.
+#include <omp.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <chrono>
+#include <type_traits>
+
 #include "ops/conv.h"
 
 #include "kernels/dnnl/dnnl_common.h"
@@ -52,8 +61,10 @@ WeightsInfo deconv_weights(const Shape& w, int64_t group) {
 }
 
 template <typename PD>
-Result<DnnlKernelPlan> finish(const DnnlBuildCtx& c, const PD& pd, const dnnl::primitive& prim,
-                              const WeightsInfo& wi, const ConvParams& p) {
+Result<DnnlKernelPlan> finish(const DnnlBuildCtx& c, const PD& pd, const WeightsInfo& wi, const ConvParams& p) {
+  using Prim = std::conditional_t<std::is_same_v<PD, dnnl::convolution_forward::primitive_desc>,
+                                  dnnl::convolution_forward, dnnl::deconvolution_forward>;
+  const Prim prim(pd);
   const Node& n = c.node;
   DnnlKernelPlan plan = make_plan(c);
   std::vector<ArgSpec> args;
@@ -111,7 +122,70 @@ Result<DnnlKernelPlan> finish(const DnnlBuildCtx& c, const PD& pd, const dnnl::p
   return plan;
 }
 
+bool winograd_candidate(const ConvParams& p) {
+  return p.win.nsp == 2 && p.group == 1 && p.win.kernel[0] == 3 && p.win.kernel[1] == 3 && p.win.strides[0] == 1 &&
+         p.win.strides[1] == 1 && p.win.dilations[0] == 1 && p.win.dilations[1] == 1;
+}
+
+std::string conv_key(const DnnlBuildCtx& c, const ConvParams& p) {
+  std::string k = shape_str(c.src[0].shape) + shape_str(c.src[1].shape) + shape_str(p.win.pad_begin) +
+                  shape_str(p.win.pad_end);
+  for (const PostOp& po : c.node.post_ops) k += po.kind == PostOp::Kind::kSum ? "+sum" : "+" + po.act.name();
+  return k;
+}
+
+std::mutex& choice_mutex() {
+  static std::mutex m;
+  return m;
+}
+std::map<std::string, bool>& choices() {
+  static std::map<std::string, bool> m;
+  return m;
+}
+std::optional<bool> winograd_choice(const std::string& key) {
+  std::lock_guard<std::mutex> l(choice_mutex());
+  auto it = choices().find(key);
+  return it == choices().end() ? std::nullopt : std::optional<bool>(it->second);
+}
+void remember_winograd_choice(const std::string& key, bool use) {
+  std::lock_guard<std::mutex> l(choice_mutex());
+  choices()[key] = use;
+}
+
+// The channel-blocked activation layout of this CPU's vector width.
+tag blocked_tag() {
+  static const tag t = [] {
+    auto isa = dnnl::get_effective_cpu_isa();
+    return isa >= dnnl::cpu_isa::avx512_core ? tag::aBcd16b : tag::aBcd8b;
+  }();
+  return t;
+}
+
+double time_reorder(const memory::desc& from, const memory::desc& to) {
+  dnnl::reorder::primitive_desc pd(cpu_engine(), from, cpu_engine(), to);
+  dnnl::reorder r(pd);
+  dnnl::memory a(from, cpu_engine()), b(to, cpu_engine());
+  dnnl::stream strm(cpu_engine());
+  double best = 1e30;
+  for (int i = 0; i < 4; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    r.execute(strm, a, b);
+    strm.wait();
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    if (i > 0) best = std::min(best, ms);
+  }
+  return best;
+}
+
 }  // namespace
+
+std::atomic<bool>& winograd_enabled() {
+  static std::atomic<bool> enabled{std::getenv("CALIBRA_NO_WINOGRAD") == nullptr};
+  return enabled;
+}
+bool winograd_allowed() { return winograd_enabled().load(); }
+
+
 
 Factory conv(const DnnlBuildCtx& c) {
   const Node& n = c.node;
@@ -129,14 +203,43 @@ Factory conv(const DnnlBuildCtx& c) {
   memory::desc dst_md(to_dims(c.dst[0].shape), dt::f32, tag::any);
   memory::desc w_md(wi.dims, dt::f32, tag::any);
   const bool bias = c.src.size() > 2 && c.src[2].present();
+  if (c.conv_layout == ConvLayout::kBlocked && p.win.nsp == 2) {
+    // Channel-blocked activations (what Winograd, pooling and in-place Concat like); the
+    // first layers keep reading plain images directly.
+    dst_md = memory::desc(to_dims(c.dst[0].shape), dt::f32, blocked_tag());
+    if (c.src[0].shape[1] > 4) src_md = memory::desc(to_dims(c.src[0].shape), dt::f32, blocked_tag());
+  }
   try {
     using CF = dnnl::convolution_forward;
-    auto d = bias ? CF::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src_md, w_md,
-                             memory::desc({p.out_channels}, dt::f32, tag::a), dst_md, strides, dil, pl, pr)
-                  : CF::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src_md, w_md,
-                             dst_md, strides, dil, pl, pr);
-    CF::primitive_desc pd(d, attr, c.engine);
-    return finish(c, pd, CF(pd), wi, p);
+    auto make_pd = [&](dnnl::algorithm alg) {
+      auto d = bias ? CF::desc(dnnl::prop_kind::forward_inference, alg, src_md, w_md,
+                               memory::desc({p.out_channels}, dt::f32, tag::a), dst_md, strides, dil, pl, pr)
+                    : CF::desc(dnnl::prop_kind::forward_inference, alg, src_md, w_md, dst_md, strides, dil, pl, pr);
+      return CF::primitive_desc(d, attr, c.engine);
+    };
+    CF::primitive_desc pd = make_pd(dnnl::algorithm::convolution_direct);
+    if (winograd_candidate(p) && winograd_allowed()) {
+      // Winograd (3x3, stride 1) does fewer multiplications but is not always faster and not
+      // available on every CPU: measure both, once per shape, layout and thread count.
+      const std::string key = conv_key(c, p) + "|" + std::to_string(static_cast<int>(c.conv_layout)) + "|" +
+                              std::to_string(omp_get_max_threads());
+      std::optional<bool> use = winograd_choice(key);
+      if (!use) {
+        try {
+          CF::primitive_desc wpd = make_pd(dnnl::algorithm::convolution_winograd);
+          double direct_ms = time_primitive(pd, CF(pd)), wino_ms = time_primitive(wpd, CF(wpd));
+          const memory::desc cur = current_md(c.src[0], c.src_layout[0]);
+          if (pd.src_desc() != cur) direct_ms += time_reorder(cur, pd.src_desc());
+          if (wpd.src_desc() != cur) wino_ms += time_reorder(cur, wpd.src_desc());
+          use = wino_ms < 0.95 * direct_ms;  // keep the exact algorithm unless Winograd clearly wins
+        } catch (const dnnl::error&) {
+          use = false;  // no Winograd implementation for this CPU or shape
+        }
+        remember_winograd_choice(key, *use);
+      }
+      if (*use) pd = make_pd(dnnl::algorithm::convolution_winograd);
+    }
+    return finish(c, pd, wi, p);
   } catch (const dnnl::error& e) {
     return DnnlKernelPlan::decline(std::string("oneDNN: ") + e.what());
   }
@@ -170,7 +273,7 @@ Factory conv_transpose(const DnnlBuildCtx& c) {
                   : DF::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct, src_md, w_md,
                              dst_md, strides, dil, pl, pr);
     DF::primitive_desc pd(d, attr, c.engine);
-    return finish(c, pd, DF(pd), wi, p);
+    return finish(c, pd, wi, p);
   } catch (const dnnl::error& e) {
     return DnnlKernelPlan::decline(std::string("oneDNN: ") + e.what());
   }

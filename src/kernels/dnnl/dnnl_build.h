@@ -33,12 +33,20 @@ struct Layout {
   std::string str() const;  // "plain", "aBcd8b", ...
 };
 
+// How convolutions lay out their activations in a plan. The session times both policies
+// on the first input and keeps the faster plan (see runtime/session.cpp).
+enum class ConvLayout {
+  kAuto,     // oneDNN's own preference per layer (format_tag::any)
+  kBlocked,  // channel-blocked (aBcd16b on AVX-512, aBcd8b on AVX2) everywhere it applies
+};
+
 struct DnnlBuildCtx {
   const Node& node;
   std::span<const ValueDesc> src;
   std::span<const Layout> src_layout;
   std::span<const ValueDesc> dst;
   const dnnl::engine& engine;
+  ConvLayout conv_layout = ConvLayout::kAuto;
 };
 
 struct DnnlKernelPlan {

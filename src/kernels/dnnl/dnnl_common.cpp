@@ -1,6 +1,8 @@
 #include "kernels/dnnl/dnnl_common.h"
 
 #include <algorithm>
+#include <chrono>
+#include <unordered_map>
 #include <cfloat>
 #include <cmath>
 #include <cstring>
@@ -161,6 +163,32 @@ DnnlKernelPlan make_plan(const DnnlBuildCtx& c) {
 }
 
 size_t scratchpad_bytes(const dnnl::primitive_desc_base& pd) { return pd.scratchpad_desc().get_size(); }
+
+double time_primitive(const dnnl::primitive_desc& pd, const dnnl::primitive& prim, int runs) {
+  const dnnl::engine& eng = cpu_engine();
+  std::unordered_map<int, dnnl::memory> args;
+  auto add = [&](int arg, const memory::desc& md) {
+    if (md.get_size() == 0) return;
+    dnnl::memory m(md, eng);
+    std::memset(m.get_data_handle(), 0, md.get_size());
+    args[arg] = m;
+  };
+  add(DNNL_ARG_SRC, pd.src_desc());
+  add(DNNL_ARG_WEIGHTS, pd.weights_desc());
+  add(DNNL_ARG_BIAS, pd.query_md(dnnl::query::weights_md, 1));
+  add(DNNL_ARG_DST, pd.dst_desc());
+  add(DNNL_ARG_SCRATCHPAD, pd.scratchpad_desc());
+  dnnl::stream strm(eng);
+  double best = 1e30;
+  for (int i = 0; i <= runs; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    prim.execute(strm, args);
+    strm.wait();
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    if (i > 0) best = std::min(best, ms);
+  }
+  return best;
+}
 
 struct PrimitiveKernel::State : KernelState {
   std::vector<void*> src, dst;  // the pointers the memories were made for

@@ -94,6 +94,10 @@ int residual_input(const Node& n);
 // Plan skeleton: inputs not read at run time unless set, outputs plain.
 DnnlKernelPlan make_plan(const DnnlBuildCtx& c);
 
+// Median-free quick timing of a primitive on scratch buffers (min over `runs` after one
+// warm-up), in ms. Used to choose between implementations at plan time.
+double time_primitive(const dnnl::primitive_desc& pd, const dnnl::primitive& prim, int runs = 3);
+
 // Scratchpad bytes of a primitive descriptor.
 size_t scratchpad_bytes(const dnnl::primitive_desc_base& pd);
 

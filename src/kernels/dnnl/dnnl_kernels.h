@@ -3,6 +3,8 @@
 // kernel can still run.
 #pragma once
 
+#include <atomic>
+
 #include "kernels/dnnl/dnnl_build.h"
 
 namespace calibra::dnnl_k {
@@ -10,6 +12,12 @@ namespace calibra::dnnl_k {
 using Factory = Result<DnnlKernelPlan>;
 
 Factory conv(const DnnlBuildCtx& c);
+// Whether Conv may use Winograd where it measures faster (default on; off with
+// CALIBRA_NO_WINOGRAD=1 or by setting the flag). Winograd results differ from direct
+// convolution in the last bits (measured: 1.5e-6 relative on resnet18).
+std::atomic<bool>& winograd_enabled();
+bool winograd_allowed();
+
 Factory conv_transpose(const DnnlBuildCtx& c);
 Factory batchnorm(const DnnlBuildCtx& c);
 Factory lrn(const DnnlBuildCtx& c);
