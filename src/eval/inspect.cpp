@@ -8,6 +8,7 @@
 #include "ops/conv.h"
 #include "ops/matmul.h"
 #include "ops/op_def.h"
+#include "runtime/model_util.h"
 
 namespace calibra {
 
@@ -62,25 +63,11 @@ Result<ModelInfo> inspect_model(const std::string& path) {
   info.file_bytes = std::filesystem::file_size(path, ec);
   info.opset = g.default_opset();
   info.producer = g.producer_name;
-  auto spec = [&](const std::string& name) {
-    TensorSpec s;
-    s.name = name;
-    auto it = g.types.find(name);
-    if (it != g.types.end()) {
-      s.dtype = it->second.dtype;
-      s.has_shape = it->second.has_shape;
-      for (const Dim& d : it->second.dims) {
-        s.dims.push_back(d.is_fixed() ? d.value : -1);
-        s.dim_names.push_back(d.param);
-      }
-    }
-    return s;
-  };
   for (const auto& in : g.inputs) {
-    info.inputs.push_back(spec(in));
+    info.inputs.push_back(tensor_spec(g, in));
     if (!info.inputs.back().dims.empty() && info.inputs.back().dims[0] < 0) info.dynamic_batch = true;
   }
-  for (const auto& out : g.outputs) info.outputs.push_back(spec(out));
+  for (const auto& out : g.outputs) info.outputs.push_back(tensor_spec(g, out));
 
   std::map<DType, int64_t> weight_types;
   for (const auto& [name, t] : g.constants) {

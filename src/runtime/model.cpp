@@ -4,6 +4,7 @@
 #include "onnx/import.h"
 #include "ops/op_def.h"
 #include "passes/passes.h"
+#include "runtime/model_util.h"
 
 namespace calibra {
 
@@ -24,8 +25,7 @@ Shape TensorSpec::concrete(int64_t fill) const {
   return s;
 }
 
-namespace {
-TensorSpec spec_of(const Graph& g, const std::string& name) {
+TensorSpec tensor_spec(const Graph& g, const std::string& name) {
   TensorSpec s;
   s.name = name;
   auto it = g.types.find(name);
@@ -38,14 +38,13 @@ TensorSpec spec_of(const Graph& g, const std::string& name) {
   }
   return s;
 }
-}  // namespace
 
 Result<std::shared_ptr<Model>> Model::load(const std::string& path, const LoadOptions& opts) {
   CALIBRA_ASSIGN_OR_RETURN(std::unique_ptr<Graph> g, import_onnx_file(path));
   auto m = std::make_shared<Model>();
   m->path_ = path;
-  for (const auto& in : g->inputs) m->inputs_.push_back(spec_of(*g, in));
-  for (const auto& out : g->outputs) m->outputs_.push_back(spec_of(*g, out));
+  for (const auto& in : g->inputs) m->inputs_.push_back(tensor_spec(*g, in));
+  for (const auto& out : g->outputs) m->outputs_.push_back(tensor_spec(*g, out));
   for (const auto& in : m->inputs_) {
     if (in.dtype == DType::kUndefined)
       return Status::invalid_model(path + ": input '" + in.name + "' has no tensor type");

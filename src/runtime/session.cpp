@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <list>
 #include <mutex>
@@ -68,7 +69,7 @@ struct Session::Impl {
     try {
       ExecContext ca(a), cb(b);
       double best_a = 1e30, best_b = 1e30;
-      for (int round = 0; round < 4; ++round) {
+      for (int round = 0; round < 6; ++round) {
         for (int which = 0; which < 2; ++which) {
           auto t0 = std::chrono::steady_clock::now();
           CALIBRA_TRY(which == 0 ? ca.run(inputs, nullptr) : cb.run(inputs, nullptr));
@@ -101,8 +102,11 @@ struct Session::Impl {
       PlanOptions po;
       po.threads = opts.threads;
       po.use_dnnl = opts.use_dnnl;
+      // CALIBRA_CONV_LAYOUT=auto|blocked forces a policy (for comparisons and debugging).
+      static const std::string forced = std::getenv("CALIBRA_CONV_LAYOUT") ? std::getenv("CALIBRA_CONV_LAYOUT") : "";
+      if (forced == "blocked") po.conv_layout = ConvLayout::kBlocked;
       CALIBRA_ASSIGN_OR_RETURN(auto plan, build_plan(model->graph(), descs, po));
-      if (opts.tune && opts.use_dnnl && plan->convs > 0) {
+      if (forced.empty() && opts.tune && opts.use_dnnl && plan->convs > 0) {
         po.conv_layout = ConvLayout::kBlocked;
         CALIBRA_ASSIGN_OR_RETURN(auto blocked, build_plan(model->graph(), descs, po));
         CALIBRA_ASSIGN_OR_RETURN(bool faster, runs_faster(*blocked, *plan, inputs));

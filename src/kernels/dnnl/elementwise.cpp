@@ -12,14 +12,9 @@ namespace calibra::dnnl_k {
 
 namespace {
 
-Result<DnnlKernelPlan> eltwise_plan(const DnnlBuildCtx& c, const Activation& act) {
+// A standalone eltwise primitive on the input's own layout (in place allowed).
+Result<DnnlKernelPlan> eltwise_plan(const DnnlBuildCtx& c, dnnl::algorithm alg, float alpha, float beta) {
   DnnlKernelPlan plan = make_plan(c);
-  // A single-step oneDNN algorithm, or decline (multi-step ones run as post-ops only).
-  dnnl::post_ops ops;
-  if (!append_activation(ops, act) || ops.len() != 1) return DnnlKernelPlan::decline("no single oneDNN eltwise");
-  float scale, alpha, beta;
-  dnnl::algorithm alg;
-  ops.get_params_eltwise(0, scale, alg, alpha, beta);
   memory::desc md = current_md(c.src[0], c.src_layout[0]);
   try {
     dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_inference, alg, md, alpha, beta);
@@ -34,6 +29,17 @@ Result<DnnlKernelPlan> eltwise_plan(const DnnlBuildCtx& c, const Activation& act
   } catch (const dnnl::error& e) {
     return DnnlKernelPlan::decline(std::string("oneDNN: ") + e.what());
   }
+}
+
+// An activation as a single oneDNN eltwise algorithm, or decline (multi-step ones such as
+// HardSigmoid run only as post-ops).
+Result<DnnlKernelPlan> eltwise_plan(const DnnlBuildCtx& c, const Activation& act) {
+  dnnl::post_ops ops;
+  if (!append_activation(ops, act) || ops.len() != 1) return DnnlKernelPlan::decline("no single oneDNN eltwise");
+  float scale, alpha, beta;
+  dnnl::algorithm alg;
+  ops.get_params_eltwise(0, scale, alg, alpha, beta);
+  return eltwise_plan(c, alg, alpha, beta);
 }
 
 // Binary op with src0 of the output's shape and src1 broadcast (dims 1 or equal).
@@ -127,22 +133,7 @@ Factory pow(const DnnlBuildCtx& c) {
   if (!c.src[1].value || c.src[1].numel() != 1) return DnnlKernelPlan::decline("exponent not a constant scalar");
   if (c.dst[0].shape != c.src[0].shape) return DnnlKernelPlan::decline("broadcast");
   CALIBRA_ASSIGN_OR_RETURN(double e, read_scalar(c.node, c.src[1], "exponent"));
-  DnnlKernelPlan plan = make_plan(c);
-  memory::desc md = current_md(c.src[0], c.src_layout[0]);
-  try {
-    dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::eltwise_pow, md, 1.f,
-                                  static_cast<float>(e));
-    dnnl::eltwise_forward::primitive_desc pd(d, user_scratchpad_attr(), c.engine);
-    plan.src_layouts[0] = c.src_layout[0];
-    plan.dst_layouts[0] = Layout::from_md(pd.dst_desc());
-    plan.may_alias_src = 0;
-    KernelBuilder kb;
-    kb.src(DNNL_ARG_SRC, 0, pd.src_desc()).dst(DNNL_ARG_DST, 0, pd.dst_desc());
-    kb.finish(plan, pd, dnnl::eltwise_forward(pd));
-    return plan;
-  } catch (const dnnl::error& e2) {
-    return DnnlKernelPlan::decline(std::string("oneDNN: ") + e2.what());
-  }
+  return eltwise_plan(c, dnnl::algorithm::eltwise_pow, 1.f, static_cast<float>(e));
 }
 
 Factory prelu(const DnnlBuildCtx& c) {

@@ -8,6 +8,7 @@
 
 #include "kernels/ref/broadcast.h"
 #include "kernels/ref/dispatch.h"
+#include "kernels/ref/element_io.h"
 #include "kernels/ref/ref_kernels.h"
 
 namespace calibra::ref {
@@ -109,35 +110,11 @@ Status binary_apply(BinaryOp op, T x, T y, T* out) {
   return Status::ok();
 }
 
-// Reads element i of a tensor of type `dt` as double (Pow's exponent may have another type).
-double load_as_double(const void* p, DType dt, int64_t i) {
-  switch (dt) {
-    case DType::kF32: return static_cast<const float*>(p)[i];
-    case DType::kF64: return static_cast<const double*>(p)[i];
-    case DType::kI8: return static_cast<const int8_t*>(p)[i];
-    case DType::kU8: return static_cast<const uint8_t*>(p)[i];
-    case DType::kI16: return static_cast<const int16_t*>(p)[i];
-    case DType::kU16: return static_cast<const uint16_t*>(p)[i];
-    case DType::kI32: return static_cast<const int32_t*>(p)[i];
-    case DType::kU32: return static_cast<const uint32_t*>(p)[i];
-    case DType::kI64: return static_cast<double>(static_cast<const int64_t*>(p)[i]);
-    case DType::kU64: return static_cast<double>(static_cast<const uint64_t*>(p)[i]);
-    default: return 0;
-  }
-}
-
 template <typename T>
 T saturate_from_double(double v) {
-  if constexpr (std::is_floating_point_v<T>) {
-    return static_cast<T>(v);
-  } else {
-    if (std::isnan(v)) return T(0);
-    if (v <= static_cast<double>(std::numeric_limits<T>::min())) return std::numeric_limits<T>::min();
-    if (v >= static_cast<double>(std::numeric_limits<T>::max())) return std::numeric_limits<T>::max();
-    return static_cast<T>(v);
-  }
+  if constexpr (std::is_floating_point_v<T>) return static_cast<T>(v);
+  else return saturate_int<T>(v);
 }
-
 }  // namespace
 
 Factory binary(const KernelArgs& a) {
@@ -159,7 +136,7 @@ Factory binary(const KernelArgs& a) {
       if (op == BinaryOp::kPow) {
         const void* e = ctx.src[1];
         for_each_broadcast<2>(out, {a_shape, b_shape}, [&](int64_t o, const std::array<int64_t, 2>& off) {
-          y[o] = saturate_from_double<T>(std::pow(static_cast<double>(x[off[0]]), load_as_double(e, dt_b, off[1])));
+          y[o] = saturate_from_double<T>(std::pow(static_cast<double>(x[off[0]]), load_element(e, dt_b, off[1])));
         });
         return Status::ok();
       }
