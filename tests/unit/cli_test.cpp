@@ -53,7 +53,7 @@ class Cli : public ::testing::Test {
 };
 
 TEST_F(Cli, HelpHasExamplesForEveryCommand) {
-  for (const char* cmd : {"", "info", "run", "bench", "conformance"}) {
+  for (const char* cmd : {"", "info", "run", "bench", "eval", "conformance"}) {
     std::string out;
     EXPECT_EQ(calibra(std::string(cmd) + " --help", &out), 0) << cmd;
     EXPECT_NE(out.find("Examples"), std::string::npos) << cmd << out;
@@ -118,6 +118,20 @@ TEST_F(Cli, JsonOutputs) {
   EXPECT_GT(b["latency_ms"]["p90"].get<double>(), 0);
   EXPECT_GT(b["throughput_fps"].get<double>(), 0);
   EXPECT_EQ(b["batch"], 2);
+}
+
+TEST_F(Cli, EvalJsonAndUsageDiscovery) {
+  std::string out;
+  // The model takes 3x8x8 inputs; a generated dataset feeds them directly.
+  ASSERT_EQ(calibra("eval " + model_ + " -d generated:6 -b 3 --json", &out), 0) << out;
+  auto j = nlohmann::json::parse(out);
+  EXPECT_EQ(j["samples"], 6);
+  EXPECT_TRUE(j["top1"].is_null());
+  EXPECT_EQ(j["dataset"]["generated"], true);
+  // Errors: unknown dataset, and a gray dataset for an RGB model with a usage saying gray.
+  expect_one_line_error("eval " + model_ + " -d " + path("nowhere"), "does not exist");
+  std::ofstream(path("model.usage.json")) << R"({"preprocessing": {"color": "gray"}})";
+  expect_one_line_error("eval " + model_ + " -d fashion-mnist --limit 10", "color is 'gray'");
 }
 
 TEST_F(Cli, ConformanceEndsWithTheSummaryLine) {

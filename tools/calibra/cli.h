@@ -22,5 +22,6 @@ void add_info(CLI::App& app, int* rc);
 void add_run(CLI::App& app, int* rc);
 void add_bench(CLI::App& app, int* rc);
 void add_conformance(CLI::App& app, int* rc);
+void add_eval(CLI::App& app, int* rc);
 
 }  // namespace calibra::cli

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "app/json.h"
 #include "calibra/bench.h"
 #include "cli.h"
 
@@ -75,21 +76,8 @@ int bench_main(BenchArgs a) {
   if (!r.is_ok()) return fail(r.status());
   const BenchResult& b = *r;
   if (a.json) {
-    nlohmann::json j;
+    app::json j = app::to_json(b);
     j["model"] = a.model;
-    j["batch"] = b.batch;
-    j["threads"] = b.threads;
-    j["streams"] = b.streams;
-    j["threads_per_stream"] = b.threads_per_stream;
-    j["iterations"] = b.iterations;
-    j["duration_s"] = b.duration_s;
-    j["latency_ms"] = {{"min", b.latency_ms.min},       {"mean", b.latency_ms.mean}, {"median", b.latency_ms.median},
-                       {"p90", b.latency_ms.p90},       {"p99", b.latency_ms.p99},   {"max", b.latency_ms.max}};
-    j["throughput_fps"] = b.throughput_fps;
-    j["memory"] = {{"activation_arena_bytes", b.plan.arena_bytes},
-                   {"largest_live_set_bytes", b.plan.live_peak_bytes},
-                   {"scratchpad_bytes", b.plan.scratchpad_bytes}};
-    j["plan"] = {{"steps", b.plan.steps}, {"reorders", b.plan.reorders}, {"conv_layout", b.plan.conv_layout}};
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }

@@ -1,5 +1,6 @@
 #include <cstdio>
 
+#include "app/json.h"
 #include "calibra/inspect.h"
 #include "cli.h"
 
@@ -7,42 +8,12 @@ namespace calibra::cli {
 
 namespace {
 
-nlohmann::json spec_json(const TensorSpec& s) {
-  nlohmann::json dims = nlohmann::json::array();
-  for (size_t i = 0; i < s.dims.size(); ++i) {
-    if (s.dims[i] >= 0) dims.push_back(s.dims[i]);
-    else dims.push_back(s.dim_names[i].empty() ? "?" : s.dim_names[i]);
-  }
-  return {{"name", s.name}, {"dtype", dtype_name(s.dtype)}, {"shape", s.has_shape ? dims : nlohmann::json()}};
-}
-
 int info_main(const std::string& path, bool json) {
   auto r = inspect_model(path);
   if (!r.is_ok()) return fail(r.status());
   const ModelInfo& m = *r;
   if (json) {
-    nlohmann::json j;
-    j["path"] = m.path;
-    j["file_bytes"] = m.file_bytes;
-    j["producer"] = m.producer;
-    j["opset"] = m.opset;
-    j["inputs"] = nlohmann::json::array();
-    for (const auto& s : m.inputs) j["inputs"].push_back(spec_json(s));
-    j["outputs"] = nlohmann::json::array();
-    for (const auto& s : m.outputs) j["outputs"].push_back(spec_json(s));
-    j["dynamic_batch"] = m.dynamic_batch;
-    j["nodes"] = m.nodes;
-    j["op_histogram"] = m.op_histogram;
-    j["parameters"] = m.parameters;
-    j["parameter_bytes"] = m.parameter_bytes;
-    j["gflops"] = m.gflops;
-    j["flops_complete"] = m.flops_complete;
-    j["precision"] = m.precision;
-    j["runnable"] = m.runnable;
-    j["unsupported"] = m.unsupported;
-    j["quantizable_layers"] = m.quantizable_layers;
-    j["int8"] = {{"possible", m.int8_possible}, {"reason", m.int8_reason}};
-    std::printf("%s\n", j.dump(2).c_str());
+    std::printf("%s\n", app::to_json(m).dump(2).c_str());
     return 0;
   }
   std::printf("Model       %s (%s%s%s, opset %lld)\n", m.path.c_str(), human_bytes(m.file_bytes).c_str(),

@@ -1,0 +1,188 @@
+#include "app/json.h"
+
+#include "core/file_util.h"
+
+namespace calibra::app {
+
+json to_json(const TensorSpec& s) {
+  json dims = json::array();
+  for (size_t i = 0; i < s.dims.size(); ++i) {
+    if (s.dims[i] >= 0) dims.push_back(s.dims[i]);
+    else dims.push_back(s.dim_names[i].empty() ? "?" : s.dim_names[i]);
+  }
+  return {{"name", s.name}, {"dtype", dtype_name(s.dtype)}, {"shape", s.has_shape ? dims : json()}};
+}
+
+json to_json(const ModelInfo& m) {
+  json j;
+  j["path"] = m.path;
+  j["file_bytes"] = m.file_bytes;
+  j["producer"] = m.producer;
+  j["opset"] = m.opset;
+  j["inputs"] = json::array();
+  for (const auto& s : m.inputs) j["inputs"].push_back(to_json(s));
+  j["outputs"] = json::array();
+  for (const auto& s : m.outputs) j["outputs"].push_back(to_json(s));
+  j["dynamic_batch"] = m.dynamic_batch;
+  j["nodes"] = m.nodes;
+  j["op_histogram"] = m.op_histogram;
+  j["parameters"] = m.parameters;
+  j["parameter_bytes"] = m.parameter_bytes;
+  j["gflops"] = m.gflops;
+  j["flops_complete"] = m.flops_complete;
+  j["precision"] = m.precision;
+  j["runnable"] = m.runnable;
+  j["unsupported"] = m.unsupported;
+  j["quantizable_layers"] = m.quantizable_layers;
+  j["int8"] = {{"possible", m.int8_possible}, {"reason", m.int8_reason}};
+  return j;
+}
+
+json to_json(const BenchResult& b) {
+  json j;
+  j["batch"] = b.batch;
+  j["threads"] = b.threads;
+  j["streams"] = b.streams;
+  j["threads_per_stream"] = b.threads_per_stream;
+  j["iterations"] = b.iterations;
+  j["duration_s"] = b.duration_s;
+  j["latency_ms"] = {{"min", b.latency_ms.min},   {"mean", b.latency_ms.mean}, {"median", b.latency_ms.median},
+                     {"p90", b.latency_ms.p90},   {"p99", b.latency_ms.p99},   {"max", b.latency_ms.max}};
+  j["throughput_fps"] = b.throughput_fps;
+  j["memory"] = {{"activation_arena_bytes", b.plan.arena_bytes},
+                 {"largest_live_set_bytes", b.plan.live_peak_bytes},
+                 {"scratchpad_bytes", b.plan.scratchpad_bytes}};
+  j["plan"] = {{"steps", b.plan.steps}, {"reorders", b.plan.reorders}, {"conv_layout", b.plan.conv_layout}};
+  return j;
+}
+
+json to_json(const ModelUsage& u) {
+  const PreprocessConfig& p = u.preprocessing;
+  json resize = {{"mode", p.resize.mode}};
+  if (p.resize.mode == "exact") resize["height"] = p.resize.height, resize["width"] = p.resize.width;
+  if (p.resize.mode == "shorter") resize["size"] = p.resize.size;
+  if (p.resize.mode != "none") resize["interpolation"] = p.resize.interpolation;
+  json crop = p.crop_height > 0 ? json{{"height", p.crop_height}, {"width", p.crop_width}} : json();
+  return {{"task", u.task},
+          {"preprocessing",
+           {{"color", p.color}, {"resize", resize}, {"crop", crop}, {"divide", p.divide}, {"mean", p.mean},
+            {"std", p.std}, {"layout", p.layout}}},
+          {"label_offset", u.label_offset},
+          {"metrics", u.metrics}};
+}
+
+json to_json(const DatasetInfo& d) {
+  json j = {{"spec", d.spec},     {"kind", dataset_kind_name(d.kind)}, {"description", d.description},
+            {"size", d.size},     {"annotated", d.annotated},          {"num_classes", d.num_classes},
+            {"generated", d.generated}, {"skipped", d.skipped}};
+  if (d.height > 0) j["image"] = {{"height", d.height}, {"width", d.width}, {"channels", d.channels}};
+  if (!d.skipped_examples.empty()) j["skipped_examples"] = d.skipped_examples;
+  return j;
+}
+
+json to_json(const EvalResult& r) {
+  json j;
+  j["samples"] = r.samples;
+  j["annotated"] = r.annotated;
+  if (r.annotated) {
+    j["top1"] = r.top1;
+    j["top5"] = r.top5;
+    j["correct_top1"] = r.correct_top1;
+    j["correct_top5"] = r.correct_top5;
+  } else {
+    j["top1"] = nullptr;
+    j["top5"] = nullptr;
+  }
+  j["classes"] = r.classes;
+  j["seconds"] = r.seconds;
+  j["samples_per_second"] = r.samples_per_second;
+  j["usage"] = to_json(r.usage);
+  j["usage_source"] = r.usage.source;
+  j["dataset"] = to_json(r.dataset);
+  return j;
+}
+
+namespace {
+
+// Small typed readers that name the field on error.
+struct Reader {
+  const json& j;
+  std::string path;
+  Status error;
+
+  bool has(const char* k) const { return j.is_object() && j.contains(k) && !j.at(k).is_null(); }
+  template <typename T>
+  void get(const char* k, T* out) {
+    if (!error.is_ok() || !has(k)) return;
+    try {
+      *out = j.at(k).get<T>();
+    } catch (const json::exception&) {
+      error = Status::invalid_argument(path + k + ": has the wrong type");
+    }
+  }
+};
+
+}  // namespace
+
+Result<ModelUsage> usage_from_json(const json& j) {
+  if (!j.is_object()) return Status::invalid_argument("the model usage config must be a JSON object");
+  ModelUsage u;
+  Reader top{j, "", {}};
+  top.get("task", &u.task);
+  top.get("label_offset", &u.label_offset);
+  top.get("metrics", &u.metrics);
+  CALIBRA_TRY(top.error);
+  for (const auto& [k, v] : j.items())
+    if (k != "task" && k != "label_offset" && k != "metrics" && k != "preprocessing")
+      return Status::invalid_argument("unknown field '" + k + "' (task, preprocessing, label_offset, metrics)");
+  if (top.has("preprocessing")) {
+    const json& pj = j.at("preprocessing");
+    if (!pj.is_object()) return Status::invalid_argument("preprocessing: must be an object");
+    PreprocessConfig& p = u.preprocessing;
+    Reader r{pj, "preprocessing.", {}};
+    r.get("color", &p.color);
+    r.get("divide", &p.divide);
+    r.get("mean", &p.mean);
+    r.get("std", &p.std);
+    r.get("layout", &p.layout);
+    CALIBRA_TRY(r.error);
+    for (const auto& [k, v] : pj.items())
+      if (k != "color" && k != "divide" && k != "mean" && k != "std" && k != "layout" && k != "resize" && k != "crop")
+        return Status::invalid_argument("preprocessing." + k + ": unknown field");
+    if (r.has("resize")) {
+      Reader rr{pj.at("resize"), "preprocessing.resize.", {}};
+      rr.get("mode", &p.resize.mode);
+      rr.get("height", &p.resize.height);
+      rr.get("width", &p.resize.width);
+      rr.get("size", &p.resize.size);
+      rr.get("interpolation", &p.resize.interpolation);
+      CALIBRA_TRY(rr.error);
+      if (p.resize.interpolation != "bilinear" && p.resize.interpolation != "nearest")
+        return Status::invalid_argument("preprocessing.resize.interpolation: bilinear or nearest");
+    }
+    if (r.has("crop")) {
+      Reader cr{pj.at("crop"), "preprocessing.crop.", {}};
+      cr.get("height", &p.crop_height);
+      cr.get("width", &p.crop_width);
+      CALIBRA_TRY(cr.error);
+    }
+  }
+  u.source = "config";
+  return u;
+}
+
+Result<ModelUsage> load_usage(const std::string& path) {
+  CALIBRA_ASSIGN_OR_RETURN(std::string text, read_file(path, size_t(1) << 20));
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    return Status::invalid_argument("'" + path + "' is not valid JSON (" + std::string(e.what()) + ")");
+  }
+  auto u = usage_from_json(j);
+  if (!u.is_ok()) return u.status().with_context("model usage config '" + path + "'");
+  u->source = path;
+  return u;
+}
+
+}  // namespace calibra::app
