@@ -48,6 +48,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 
 import numpy as np
 
@@ -476,6 +477,9 @@ def export_onnx(model, path):
     import onnx
     model.eval()
     x = torch.zeros(1, 1, 28, 28)
+    # PRESERVE keeps BatchNormalization nodes (in inference form, since the model is in eval
+    # mode); torch warns about constant folding in that mode, which does not apply in eval.
+    warnings.filterwarnings("ignore", message=".*constant folding be turned off.*")
     torch.onnx.export(model, x, path, opset_version=13, input_names=["input"], output_names=["output"],
                       dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
                       training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=True)

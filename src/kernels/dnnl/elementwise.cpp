@@ -54,7 +54,11 @@ Result<DnnlKernelPlan> binary_plan(const DnnlBuildCtx& c, dnnl::algorithm alg, s
   Shape s1(out.size() - s1_shape.size(), 1);
   s1.insert(s1.end(), s1_shape.begin(), s1_shape.end());
   auto t0 = tag_of(md0);
-  if (!t0) {  // an unusual layout: work on plain data
+  // oneDNN 2.6's AVX2 binary kernel gives wrong results when src1 broadcasts across the
+  // channel dimension that src0's blocked layout splits (found by the ops_avx2 test): use
+  // plain data for that pattern.
+  const bool channel_broadcast = out.size() > 1 && s1[1] == 1 && out[1] > 1;
+  if (!t0 || (channel_broadcast && !l0.plain)) {  // work on plain data
     l0 = Layout::plain_layout();
     md0 = plain_md(c.src[i0].shape, DType::kF32);
     t0 = tag_of(md0);
