@@ -1,4 +1,5 @@
 #include "ir/activation.h"
+#include "ir/quant.h"
 
 #include <algorithm>
 #include <cmath>
@@ -60,6 +61,15 @@ std::string Activation::name() const {
     case ActKind::kGelu: return "Gelu";
   }
   return "?";
+}
+
+std::string QuantParam::str() const {
+  if (!quantized()) return "f32";
+  char buf[96];
+  const char* t = dtype == DType::kU8 ? "u8" : "s8";
+  if (scale.size() > 1) std::snprintf(buf, sizeof buf, "%s per-channel(%zu, axis %lld)", t, scale.size(), static_cast<long long>(axis));
+  else std::snprintf(buf, sizeof buf, "%s s=%g zp=%d", t, scale.empty() ? 0.f : scale[0], zp());
+  return buf;
 }
 
 }  // namespace calibra

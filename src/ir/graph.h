@@ -15,6 +15,7 @@
 #include "calibra/status.h"
 #include "calibra/tensor.h"
 #include "ir/activation.h"
+#include "ir/quant.h"
 
 namespace calibra {
 
@@ -65,6 +66,8 @@ class Node {
   std::map<std::string, Attribute> attrs;
   std::vector<PostOp> post_ops;      // set by fusion passes
   std::vector<std::string> origins;  // ONNX node names this node stands for (fusion joins them)
+  // Set when the node runs in INT8 (after QDQ fusion): parameters of inputs, weights, output.
+  std::shared_ptr<const QuantOpInfo> quant;
 
   bool has_input(size_t i) const { return i < inputs.size() && !inputs[i].empty(); }
   const std::string& input(size_t i) const;

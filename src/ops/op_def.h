@@ -71,6 +71,10 @@ struct OpDef {
   RefFactory ref;
   DnnlFactory dnnl = nullptr;
   unsigned flags = kOpNone;
+  // For nodes that run in INT8 (Node::quant set by the QDQ fusion pass). Ops without them
+  // (pooling, Concat) move integers with their ordinary kernels.
+  RefFactory qref = nullptr;
+  DnnlFactory qdnnl = nullptr;
 };
 
 // The registry (ops/registry.cpp). Returns nullptr for ops Calibra does not implement.

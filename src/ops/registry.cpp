@@ -14,6 +14,7 @@
 #include "ops/norm.h"
 #include "ops/op_def.h"
 #include "ops/pool.h"
+#include "ops/quantize.h"
 #include "ops/reduce.h"
 #include "ops/resize.h"
 #include "ops/shape_ops.h"
@@ -23,7 +24,7 @@ namespace calibra {
 const std::vector<OpDef>& all_ops() {
   // type, min opset, plan-time value inputs, shape rule, reference, oneDNN, flags
   static const std::vector<OpDef> kOps = {
-      {"Conv", 1, {}, infer_conv, ref::conv, dnnl_k::conv},
+      {"Conv", 1, {}, infer_conv, ref::conv, dnnl_k::conv, kOpNone, ref::qconv, dnnl_k::qconv},
       {"ConvTranspose", 1, {}, infer_conv_transpose, ref::conv_transpose, dnnl_k::conv_transpose},
       {"BatchNormalization", 1, {}, infer_batchnorm, ref::batchnorm, dnnl_k::batchnorm},
       {"LRN", 1, {}, infer_lrn, ref::lrn, dnnl_k::lrn},
@@ -45,7 +46,7 @@ const std::vector<OpDef>& all_ops() {
       {"Softplus", 1, {}, infer_unary, ref::unary, nullptr},
       {"PRelu", 1, {}, infer_prelu, ref::prelu, dnnl_k::prelu},
 
-      {"Add", 1, {}, infer_binary, ref::binary, dnnl_k::binary},
+      {"Add", 1, {}, infer_binary, ref::binary, dnnl_k::binary, kOpNone, ref::qadd, dnnl_k::qadd},
       {"Sub", 1, {}, infer_binary, ref::binary, dnnl_k::binary},
       {"Mul", 1, {}, infer_binary, ref::binary, dnnl_k::binary},
       {"Div", 1, {}, infer_binary, ref::binary, dnnl_k::binary},
@@ -59,8 +60,8 @@ const std::vector<OpDef>& all_ops() {
       {"GlobalAveragePool", 1, {}, infer_pool, ref::pool, dnnl_k::pool},
       {"GlobalMaxPool", 1, {}, infer_pool, ref::pool, dnnl_k::pool},
 
-      {"Gemm", 1, {}, infer_gemm, ref::gemm, dnnl_k::gemm},
-      {"MatMul", 1, {}, infer_matmul, ref::matmul, dnnl_k::matmul},
+      {"Gemm", 1, {}, infer_gemm, ref::gemm, dnnl_k::gemm, kOpNone, ref::qgemm, dnnl_k::qgemm},
+      {"MatMul", 1, {}, infer_matmul, ref::matmul, dnnl_k::matmul, kOpNone, ref::qgemm, dnnl_k::qgemm},
 
       {"Flatten", 1, {}, infer_flatten, ref::copy, nullptr, kOpView},
       {"Reshape", 1, {1}, infer_reshape, ref::copy, nullptr, kOpView},
@@ -87,6 +88,9 @@ const std::vector<OpDef>& all_ops() {
       {"ReduceMean", 1, {}, infer_reduce, ref::reduce, dnnl_k::reduce},
       {"Softmax", 1, {}, infer_softmax, ref::softmax, dnnl_k::softmax},
       {"LogSoftmax", 1, {}, infer_softmax, ref::softmax, dnnl_k::softmax},
+
+      {"QuantizeLinear", 10, {1, 2}, infer_quantize, ref::quantize, dnnl_k::quantize},
+      {"DequantizeLinear", 10, {1, 2}, infer_dequantize, ref::dequantize, dnnl_k::dequantize},
   };
   return kOps;
 }

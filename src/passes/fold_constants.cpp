@@ -23,6 +23,8 @@ Status fold_constants(Graph& g) {
   for (auto& np : g.nodes) {
     Node& n = *np;
     if (n.outputs.empty()) continue;
+    // Quantized weights stay integers for the QDQ fusion (DQ(W_q) is not folded to floats).
+    if (n.op_type == "DequantizeLinear") continue;
     if (n.op_type == "Shape" && n.domain.empty() && n.has_input(0)) {
       Shape s;
       if (!static_shape_of(g, n.inputs[0], &s)) continue;

@@ -7,7 +7,7 @@
 namespace calibra {
 
 // remove_identity -> fold_constants -> fold_batchnorm -> fuse_residual_add ->
-// fuse_activations -> remove_dead_nodes -> topological sort.
+// fuse_activations -> fuse_qdq -> remove_dead_nodes -> topological sort.
 Status optimize_graph(Graph& g);
 
 // Identity, and Dropout in inference (mask unused), disappear: readers read the source.
@@ -24,5 +24,8 @@ Status fuse_residual_add(Graph& g);
 // Conv/ConvTranspose/Gemm/MatMul/Add -> activation: the activation becomes a post-op.
 // Also recognises x * Sigmoid(x) (Swish/SiLU) and x * HardSigmoid(x, 1/6, 1/2) (HardSwish).
 Status fuse_activations(Graph& g);
+// DequantizeLinear -> op -> QuantizeLinear patterns become INT8 nodes (Node::quant); see
+// fuse_qdq.cpp for the patterns. QDQ models from any tool run as real INT8.
+Status fuse_qdq(Graph& g);
 
 }  // namespace calibra

@@ -9,6 +9,7 @@ Status optimize_graph(Graph& g) {
   CALIBRA_TRY(fold_batchnorm(g));
   CALIBRA_TRY(fuse_residual_add(g));
   CALIBRA_TRY(fuse_activations(g));
+  CALIBRA_TRY(fuse_qdq(g));
   CALIBRA_TRY(remove_dead_nodes(g));
   return g.topo_sort();
 }

@@ -193,6 +193,7 @@ class Planner {
     }
     InferCtx ic(n, src);
     CALIBRA_TRY(def->infer(ic));
+    if (n.quant && !ic.dst.empty()) ic.dst[0].dtype = n.quant->dst.dtype;  // INT8 nodes may write u8/s8/f32
     for (const auto& d : ic.dst)
       for (int64_t dim : d.shape)
         if (dim < 0) return Status::internal(n.describe() + ": shape rule produced a negative dimension");
@@ -235,14 +236,20 @@ class Planner {
 
     std::vector<Layout> cur;
     for (int id : src_ids) cur.push_back(id >= 0 ? plan_->values[static_cast<size_t>(id)].layout : Layout{});
+    // A quantized node runs its INT8 kernels when the op has them.
+    const bool q = n.quant && def->qref;
+    const DnnlFactory fast = q ? def->qdnnl : def->dnnl;
+    const RefFactory reference = q ? def->qref : def->ref;
     DnnlKernelPlan kp;
-    if (opts_.use_dnnl && def->dnnl) {
+    if (opts_.use_dnnl && fast) {
       DnnlBuildCtx bc{n, src, cur, ic.dst, dnnl_k::cpu_engine(), opts_.conv_layout};
-      CALIBRA_ASSIGN_OR_RETURN(kp, def->dnnl(bc));
+      CALIBRA_ASSIGN_OR_RETURN(kp, fast(bc));
     }
     if (!kp.kernel) {
       KernelArgs args{n, src, ic.dst};
-      CALIBRA_ASSIGN_OR_RETURN(kp.kernel, def->ref(args));
+      CALIBRA_ASSIGN_OR_RETURN(kp.kernel, reference(args));
+      if (n.quant && n.quant->src.size() && n.quant->src[0].quantized())
+        kp.precision = n.quant->src[0].dtype == DType::kU8 ? "U8" : "I8";
       kp.src_layouts.assign(src.size(), Layout::plain_layout());
       kp.dst_layouts.assign(ic.dst.size(), Layout::plain_layout());
       kp.may_alias_src = -1;

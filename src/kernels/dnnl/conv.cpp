@@ -10,6 +10,7 @@
 #include <chrono>
 #include <type_traits>
 
+#include "core/cpu.h"
 #include "ops/conv.h"
 
 #include "kernels/dnnl/dnnl_common.h"
@@ -154,10 +155,7 @@ void remember_winograd_choice(const std::string& key, bool use) {
 
 // The channel-blocked activation layout of this CPU's vector width.
 tag blocked_tag() {
-  static const tag t = [] {
-    auto isa = dnnl::get_effective_cpu_isa();
-    return isa >= dnnl::cpu_isa::avx512_core ? tag::aBcd16b : tag::aBcd8b;
-  }();
+  static const tag t = cpu_has_avx512() ? tag::aBcd16b : tag::aBcd8b;
   return t;
 }
 

@@ -34,6 +34,13 @@ Factory concat(const DnnlBuildCtx& c);
 Factory resize(const DnnlBuildCtx& c);
 Factory reduce(const DnnlBuildCtx& c);
 Factory softmax(const DnnlBuildCtx& c);
+// Exact QuantizeLinear / DequantizeLinear on any per-tensor layout (kernels/native/).
+Factory quantize(const DnnlBuildCtx& c);
+Factory dequantize(const DnnlBuildCtx& c);
+// INT8 forms for quantized nodes (kernels/dnnl/quantized.cpp).
+Factory qconv(const DnnlBuildCtx& c);
+Factory qgemm(const DnnlBuildCtx& c);  // Gemm and MatMul
+Factory qadd(const DnnlBuildCtx& c);
 
 // A reorder between two layouts of the same f32 tensor (the planner's glue).
 Result<std::unique_ptr<Kernel>> make_reorder(const ValueDesc& v, const Layout& from, const Layout& to);

@@ -39,7 +39,8 @@ Factory transpose(const DnnlBuildCtx& c) {
 
 Factory concat(const DnnlBuildCtx& c) {
   const Node& n = c.node;
-  if (c.src[0].dtype != DType::kF32) return DnnlKernelPlan::decline("not float32");
+  const DType t = c.src[0].dtype;
+  if (t != DType::kF32 && t != DType::kU8 && t != DType::kI8) return DnnlKernelPlan::decline("type");
   const Shape& y = c.dst[0].shape;
   if (y.empty() || y.size() > 12) return DnnlKernelPlan::decline("rank");
   CALIBRA_ASSIGN_OR_RETURN(int64_t axis, normalize_axis(n, n.attr_int("axis", 1), static_cast<int64_t>(y.size())));
@@ -53,7 +54,7 @@ Factory concat(const DnnlBuildCtx& c) {
   if (srcs.empty()) return DnnlKernelPlan::decline("all inputs empty");
   DnnlKernelPlan plan = make_plan(c);
   try {
-    memory::desc dst_md(to_dims(y), dt::f32, tag::any);
+    memory::desc dst_md(to_dims(y), *to_dnnl(t), tag::any);
     dnnl::concat::primitive_desc pd(dst_md, static_cast<int>(axis), srcs, c.engine, user_scratchpad_attr());
     KernelBuilder kb;
     for (size_t k = 0; k < used.size(); ++k) {
@@ -64,6 +65,7 @@ Factory concat(const DnnlBuildCtx& c) {
       if (!plan.src_layouts[i]) plan.src_layouts[i] = Layout::plain_layout();
     kb.dst(DNNL_ARG_DST, 0, pd.dst_desc());
     plan.dst_layouts[0] = Layout::from_md(pd.dst_desc());
+    if (t != DType::kF32) plan.precision = t == DType::kU8 ? "U8" : "I8";
     kb.finish(plan, pd, dnnl::concat(pd));
     return plan;
   } catch (const dnnl::error& e) {

@@ -10,7 +10,8 @@ namespace calibra::dnnl_k {
 
 Factory pool(const DnnlBuildCtx& c) {
   const Node& n = c.node;
-  if (c.src[0].dtype != DType::kF32) return DnnlKernelPlan::decline("not float32");
+  const DType t = c.src[0].dtype;
+  if (t != DType::kF32 && t != DType::kU8 && t != DType::kI8) return DnnlKernelPlan::decline("type");
   if (c.dst.size() > 1) return DnnlKernelPlan::decline("Indices output");
   CALIBRA_ASSIGN_OR_RETURN(PoolParams p, resolve_pool(n, c.src[0].shape));
   const Window& w = p.win;
@@ -33,13 +34,14 @@ Factory pool(const DnnlBuildCtx& c) {
   if (extra && !p.is_max && p.count_include_pad) return DnnlKernelPlan::decline("ceil_mode with count_include_pad");
   DnnlKernelPlan plan = make_plan(c);
   memory::desc src_md = current_md(c.src[0], c.src_layout[0]);
-  memory::desc dst_md(to_dims(c.dst[0].shape), dt::f32, tag::any);
+  memory::desc dst_md(to_dims(c.dst[0].shape), *to_dnnl(t), tag::any);
   try {
     dnnl::pooling_v2_forward::desc d(dnnl::prop_kind::forward_inference, alg, src_md, dst_md, strides, kernel, dil,
                                      pl, pr);
     dnnl::pooling_v2_forward::primitive_desc pd(d, user_scratchpad_attr(), c.engine);
     plan.src_layouts[0] = c.src_layout[0];
     plan.dst_layouts[0] = Layout::from_md(pd.dst_desc());
+    if (t != DType::kF32) plan.precision = t == DType::kU8 ? "U8" : "I8";
     KernelBuilder kb;
     kb.src(DNNL_ARG_SRC, 0, pd.src_desc()).dst(DNNL_ARG_DST, 0, pd.dst_desc());
     if (pd.workspace_desc().get_size() != 0) return DnnlKernelPlan::decline("needs a workspace");

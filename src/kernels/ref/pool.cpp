@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 #include "kernels/ref/dispatch.h"
 #include "kernels/ref/ref_kernels.h"
@@ -15,7 +16,7 @@ Factory pool(const KernelArgs& a) {
   const Window w = p.win;
   if (w.nsp > 3) return unsupported_node(n, "more than 3 spatial dimensions");
   const DType dt = a.src[0].dtype;
-  if (!dtype_is_float(dt) && !(p.is_max && (dt == DType::kI8 || dt == DType::kU8)))
+  if (!dtype_is_float(dt) && dt != DType::kI8 && dt != DType::kU8)
     return unsupported_node(n, std::string("pooling on ") + dtype_name(dt) + " is not supported");
   // Fold onto a 3-D box.
   int64_t in[3] = {1, 1, 1}, out[3] = {1, 1, 1}, k[3] = {1, 1, 1}, s[3] = {1, 1, 1}, d[3] = {1, 1, 1};
@@ -77,7 +78,9 @@ Factory pool(const KernelArgs& a) {
                 if (idx) idx[o] = best;
               } else {
                 int64_t div = include_pad ? padded_count : count;
-                y[o] = static_cast<T>(div > 0 ? acc / static_cast<double>(div) : 0.0);
+                const double avg = div > 0 ? acc / static_cast<double>(div) : 0.0;
+                if constexpr (std::is_integral_v<T>) y[o] = static_cast<T>(std::nearbyint(avg));  // INT8 pooling
+                else y[o] = static_cast<T>(avg);
               }
             }
       return Status::ok();

@@ -39,6 +39,13 @@ Factory space_to_depth(const KernelArgs& a);
 Factory resize(const KernelArgs& a);
 Factory reduce(const KernelArgs& a);
 Factory softmax(const KernelArgs& a);
+Factory quantize(const KernelArgs& a);
+Factory dequantize(const KernelArgs& a);
+// INT8 forms, for nodes with Node::quant set (kernels/ref/quantized.cpp). Pooling and
+// Concat need no separate form: with equal input/output parameters they move integers.
+Factory qconv(const KernelArgs& a);
+Factory qgemm(const KernelArgs& a);  // Gemm and MatMul
+Factory qadd(const KernelArgs& a);
 
 // Applies a node's fused post-ops to `n` float outputs in place (activation, residual sum).
 void apply_post_ops(const Node& node, float* dst, int64_t n, const ExecCtx& ctx);
