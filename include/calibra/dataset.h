@@ -55,6 +55,8 @@ class Dataset {
   size_t size() const { return info_.size; }
   // Thread-safe: loader threads call it concurrently.
   virtual Result<Sample> get(size_t index) const = 0;
+  // The label of a sample without decoding it (-1 when not annotated).
+  virtual int64_t label_of(size_t index) const;
 
  protected:
   DatasetInfo info_;

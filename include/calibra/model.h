@@ -29,11 +29,17 @@ struct TensorSpec {
 struct LoadOptions {
   bool optimize = true;           // run the graph passes (folding, fusion)
   bool require_supported = true;  // refuse models with ops Calibra does not implement
+  // Optimise for calibration: fold and fuse activations, but keep residual Adds explicit
+  // (the quantizer places Q/DQ around them).
+  bool for_quantization = false;
 };
 
 class Model {
  public:
   static Result<std::shared_ptr<Model>> load(const std::string& path, const LoadOptions& opts = {});
+  // From serialised ONNX bytes (`name` is used in messages; external data is not allowed).
+  static Result<std::shared_ptr<Model>> load_bytes(const std::string& bytes, const std::string& name,
+                                                   const LoadOptions& opts = {});
 
   const std::string& path() const { return path_; }
   const std::vector<TensorSpec>& inputs() const { return inputs_; }
@@ -44,6 +50,7 @@ class Model {
   std::shared_ptr<const Graph> imported() const { return imported_; }
 
  private:
+  static Result<std::shared_ptr<Model>> from_graph(std::unique_ptr<Graph> g, const std::string& path, const LoadOptions& opts);
   std::string path_;
   std::vector<TensorSpec> inputs_, outputs_;
   std::shared_ptr<const Graph> graph_, imported_;

@@ -3,6 +3,7 @@
 // weights, memory layout) are built once per distinct input shape and cached.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -18,6 +19,9 @@ struct SessionOptions {
   // Choose the convolution layout policy (oneDNN's per-layer pick, or channel-blocked) by
   // timing both plans on the first input of each shape; off: oneDNN's pick.
   bool tune = true;
+  // No timing-based choices at all (no Winograd, oneDNN's own layouts): results depend only
+  // on the inputs and the thread count. Calibration uses this.
+  bool deterministic = false;
 };
 
 // One executed step of a profiled run.
@@ -56,6 +60,12 @@ class Session {
   Result<std::vector<Tensor>> run_named(const std::map<std::string, Tensor>& inputs);
   // Same, with per-step timings.
   Result<std::vector<Tensor>> run_profiled(const std::vector<Tensor>& inputs, RunProfile* profile);
+  // Runs and hands every value named in `watch` (graph inputs and node outputs) to
+  // `observer` right after it is computed, as a plain row-major tensor (valid only during
+  // the call). Used by calibration to collect statistics in the same pass as inference.
+  using ValueObserver = std::function<void(const std::string& value, const Tensor& plain)>;
+  Result<std::vector<Tensor>> run_observed(const std::vector<Tensor>& inputs, const std::vector<std::string>& watch,
+                                           const ValueObserver& observer);
   // Builds (or finds) the plan for these inputs and reports its shape (steps, memory).
   Result<PlanStats> plan_stats(const std::vector<Tensor>& inputs);
 

@@ -102,6 +102,48 @@ json to_json(const EvalResult& r) {
   return j;
 }
 
+json to_json(const CalibrationReport& r) {
+  json j;
+  j["model"] = r.model;
+  j["dataset"] = r.dataset;
+  j["scheme"] = {{"algorithm", r.algorithm},
+                 {"preset", r.preset},
+                 {"isa", r.isa},
+                 {"weight_bits", r.weight_bits},
+                 {"per_channel_weights", r.per_channel_weights},
+                 {"bias_correction", r.bias_correction}};
+  j["subset"] = r.subset;
+  j["validation_samples"] = r.validation_samples;
+  j["non_finite_values_skipped"] = r.non_finite_skipped;
+  j["usage"] = to_json(r.usage);
+  j["tensors"] = json::array();
+  for (const auto& t : r.tensors)
+    j["tensors"].push_back({{"name", t.name},   {"algorithm", t.algorithm}, {"observed", {t.min, t.max}},
+                            {"range", {t.lo, t.hi}}, {"dtype", t.dtype},   {"scale", t.scale},
+                            {"zero_point", t.zero_point}});
+  j["layers"] = json::array();
+  int counts[3] = {0, 0, 0};
+  for (const auto& l : r.layers) {
+    json lj = {{"node", l.node}, {"op", l.op}, {"precision", l.precision}};
+    if (!l.reason.empty()) lj["reason"] = l.reason;
+    if (!l.weights.empty()) lj["weights"] = l.weights;
+    if (l.measured) lj["error_vs_fp32"] = {{"sqnr_db", l.sqnr_db}, {"cosine", l.cosine}};
+    j["layers"].push_back(lj);
+    counts[l.precision == "U8" ? 0 : l.precision == "I8" ? 1 : 2]++;
+  }
+  j["layer_counts"] = {{"U8", counts[0]}, {"I8", counts[1]}, {"FP32", counts[2]}};
+  if (!r.accuracy_steps.empty()) {
+    j["accuracy_aware"] = json::array();
+    for (const auto& s : r.accuracy_steps) j["accuracy_aware"].push_back({{"step", s.action}, {"top1", s.top1}});
+  }
+  if (r.fp32_top1) j["fp32_top1"] = *r.fp32_top1;
+  if (r.int8_top1) j["int8_top1"] = *r.int8_top1;
+  j["stage_seconds"] = r.stage_seconds;
+  j["fp32_inference_ms"] = r.fp32_inference_ms;
+  j["peak_rss_kb"] = r.peak_rss_kb;
+  return j;
+}
+
 namespace {
 
 // Small typed readers that name the field on error.

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "calibra/bench.h"
+#include "calibra/calibrate.h"
 #include "calibra/evaluate.h"
 #include "calibra/inspect.h"
 #include "calibra/usage.h"
@@ -20,6 +21,8 @@ json to_json(const ModelUsage& u);
 json to_json(const DatasetInfo& d);
 // Summary of an evaluation (accuracy, counts, speed, resolved usage, dataset).
 json to_json(const EvalResult& r);
+
+json to_json(const CalibrationReport& r);
 
 // Parses a model usage config; errors name the field ("preprocessing.mean: ...").
 Result<ModelUsage> usage_from_json(const json& j);

@@ -46,6 +46,7 @@ class FolderDataset final : public Dataset {
     s.source = fs::relative(e.path, root_).string();
     return s;
   }
+  int64_t label_of(size_t i) const override { return i < entries_.size() ? entries_[i].label : -1; }
 
  private:
   std::vector<Entry> entries_;

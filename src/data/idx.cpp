@@ -75,6 +75,9 @@ class IdxDataset final : public Dataset {
     s.source = name_ + "#" + std::to_string(i);
     return s;
   }
+  int64_t label_of(size_t i) const override {
+    return labels_.empty() || i >= info_.size ? -1 : static_cast<uint8_t>(labels_[8 + i]);
+  }
 
  private:
   std::string pixels_, labels_, name_;

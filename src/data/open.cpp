@@ -10,6 +10,11 @@ namespace calibra {
 
 namespace fs = std::filesystem;
 
+int64_t Dataset::label_of(size_t index) const {
+  auto s = get(index);
+  return s.is_ok() ? s->label : -1;
+}
+
 const char* dataset_kind_name(DatasetKind k) {
   switch (k) {
     case DatasetKind::kAnnotatedFolder: return "annotated folder";

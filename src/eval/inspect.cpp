@@ -69,20 +69,13 @@ Result<ModelInfo> inspect_model(const std::string& path) {
   }
   for (const auto& out : g.outputs) info.outputs.push_back(tensor_spec(g, out));
 
-  std::map<DType, int64_t> weight_types;
   for (const auto& [name, t] : g.constants) {
     info.parameters += t.numel();
     info.parameter_bytes += t.nbytes();
-    if (dtype_is_float(t.dtype()) || t.dtype() == DType::kI8 || t.dtype() == DType::kU8) weight_types[t.dtype()] += t.numel();
   }
-  bool qdq = false, qop = false;
   for (const auto& n : g.nodes) {
     info.op_histogram[n->domain.empty() ? n->op_type : n->domain + "::" + n->op_type]++;
     ++info.nodes;
-    if (n->op_type == "QuantizeLinear" || n->op_type == "DequantizeLinear") qdq = true;
-    if (n->op_type == "QLinearConv" || n->op_type == "QLinearMatMul" || n->op_type == "ConvInteger" ||
-        n->op_type == "MatMulInteger")
-      qop = true;
     if (n->op_type == "Conv" || n->op_type == "ConvTranspose" || n->op_type == "Gemm" || n->op_type == "MatMul")
       ++info.quantizable_layers;
     double f = 0;
@@ -91,14 +84,7 @@ Result<ModelInfo> inspect_model(const std::string& path) {
     const OpDef* d = find_op(n->domain, n->op_type);
     if (!d || n->opset < d->min_opset) info.unsupported.push_back(n->op_type + " (node '" + n->name + "')");
   }
-  int64_t f16 = weight_types[DType::kF16], bf16 = weight_types[DType::kBF16], f32 = weight_types[DType::kF32];
-  bool f16_inputs = false;
-  for (const auto& in : info.inputs) f16_inputs = f16_inputs || in.dtype == DType::kF16;
-  if (qdq) info.precision = "INT8 (QDQ)";
-  else if (qop) info.precision = "INT8 (integer ops)";
-  else if (f16 > f32 || f16_inputs) info.precision = "FP16";
-  else if (bf16 > f32) info.precision = "BF16";
-  else info.precision = "FP32";
+  info.precision = model_precision(g);
   info.runnable = info.unsupported.empty();
 
   if (info.precision != "FP32") {

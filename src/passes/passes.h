@@ -10,6 +10,10 @@ namespace calibra {
 // fuse_activations -> fuse_qdq -> remove_dead_nodes -> topological sort.
 Status optimize_graph(Graph& g);
 
+// The same without residual fusion and QDQ fusion: the graph calibration observes and
+// quantizes.
+Status optimize_for_quantization(Graph& g);
+
 // Identity, and Dropout in inference (mask unused), disappear: readers read the source.
 Status remove_identity(Graph& g);
 // Nodes whose inputs are all constants become constants (reference kernels compute them),

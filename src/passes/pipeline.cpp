@@ -15,3 +15,17 @@ Status optimize_graph(Graph& g) {
 }
 
 }  // namespace calibra
+
+namespace calibra {
+
+Status optimize_for_quantization(Graph& g) {
+  CALIBRA_TRY(remove_identity(g));
+  CALIBRA_TRY(fold_constants(g));
+  CALIBRA_TRY(remove_dead_nodes(g));
+  CALIBRA_TRY(fold_batchnorm(g));
+  CALIBRA_TRY(fuse_activations(g));
+  CALIBRA_TRY(remove_dead_nodes(g));
+  return g.topo_sort();
+}
+
+}  // namespace calibra

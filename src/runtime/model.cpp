@@ -39,8 +39,44 @@ TensorSpec tensor_spec(const Graph& g, const std::string& name) {
   return s;
 }
 
+std::string model_precision(const Graph& g) {
+  bool qdq = false, qop = false;
+  for (const auto& n : g.nodes) {
+    if (n->op_type == "QuantizeLinear" || n->op_type == "DequantizeLinear") qdq = true;
+    if (n->op_type == "QLinearConv" || n->op_type == "QLinearMatMul" || n->op_type == "ConvInteger" ||
+        n->op_type == "MatMulInteger")
+      qop = true;
+  }
+  int64_t f16 = 0, bf16 = 0, f32 = 0;
+  for (const auto& [name, t] : g.constants) {
+    if (t.dtype() == DType::kF16) f16 += t.numel();
+    if (t.dtype() == DType::kBF16) bf16 += t.numel();
+    if (t.dtype() == DType::kF32) f32 += t.numel();
+  }
+  bool f16_inputs = false;
+  for (const auto& in : g.inputs) {
+    auto it = g.types.find(in);
+    f16_inputs = f16_inputs || (it != g.types.end() && it->second.dtype == DType::kF16);
+  }
+  if (qdq) return "INT8 (QDQ)";
+  if (qop) return "INT8 (integer ops)";
+  if (f16 > f32 || f16_inputs) return "FP16";
+  if (bf16 > f32) return "BF16";
+  return "FP32";
+}
+
 Result<std::shared_ptr<Model>> Model::load(const std::string& path, const LoadOptions& opts) {
   CALIBRA_ASSIGN_OR_RETURN(std::unique_ptr<Graph> g, import_onnx_file(path));
+  return from_graph(std::move(g), path, opts);
+}
+
+Result<std::shared_ptr<Model>> Model::load_bytes(const std::string& bytes, const std::string& name, const LoadOptions& opts) {
+  auto g = import_onnx_bytes(bytes, "/nonexistent-external-data-dir");
+  if (!g.is_ok()) return g.status().with_context(name);
+  return from_graph(std::move(*g), name, opts);
+}
+
+Result<std::shared_ptr<Model>> Model::from_graph(std::unique_ptr<Graph> g, const std::string& path, const LoadOptions& opts) {
   auto m = std::make_shared<Model>();
   m->path_ = path;
   for (const auto& in : g->inputs) m->inputs_.push_back(tensor_spec(*g, in));
@@ -68,7 +104,7 @@ Result<std::shared_ptr<Model>> Model::load(const std::string& path, const LoadOp
     for (const auto& n : g->nodes) imported->nodes.push_back(std::make_unique<Node>(*n));
   }
   if (opts.optimize) {
-    Status s = optimize_graph(*g);
+    Status s = opts.for_quantization ? optimize_for_quantization(*g) : optimize_graph(*g);
     if (!s.is_ok()) return s.with_context(path);
   }
   m->graph_ = std::shared_ptr<const Graph>(std::move(g));

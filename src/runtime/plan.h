@@ -49,6 +49,7 @@ struct PlanOptions {
   int threads = 1;
   bool use_dnnl = true;   // false: reference kernels only (tests, debugging)
   ConvLayout conv_layout = ConvLayout::kAuto;
+  bool deterministic = false;  // no Winograd (a timing-based choice)
 };
 
 class Plan {

@@ -242,7 +242,7 @@ class Planner {
     const RefFactory reference = q ? def->qref : def->ref;
     DnnlKernelPlan kp;
     if (opts_.use_dnnl && fast) {
-      DnnlBuildCtx bc{n, src, cur, ic.dst, dnnl_k::cpu_engine(), opts_.conv_layout};
+      DnnlBuildCtx bc{n, src, cur, ic.dst, dnnl_k::cpu_engine(), opts_.conv_layout, opts_.deterministic};
       CALIBRA_ASSIGN_OR_RETURN(kp, fast(bc));
     }
     if (!kp.kernel) {

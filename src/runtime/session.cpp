@@ -9,8 +9,11 @@
 #include <mutex>
 #include <random>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "ir/graph.h"
+#include "kernels/dnnl/dnnl_common.h"
+#include "kernels/dnnl/dnnl_kernels.h"
 #include "runtime/executor.h"
 #include "runtime/plan.h"
 
@@ -19,6 +22,9 @@ namespace calibra {
 struct CachedPlan {
   std::unique_ptr<Plan> plan;
   std::vector<std::unique_ptr<ExecContext>> idle;  // contexts not in use
+  // run_observed: per value in a oneDNN layout, a reorder to plain and its buffer.
+  std::mutex observe_mu;
+  std::unordered_map<int, std::pair<std::unique_ptr<Kernel>, Tensor>> to_plain;
 };
 
 struct Session::Impl {
@@ -64,6 +70,30 @@ struct Session::Impl {
     return k;
   }
 
+  // A plain copy of a value kept in a oneDNN layout (reorder built once per plan and value).
+  Result<Tensor> plain_copy(CachedPlan* cp, int v, const PlanValue& pv, void* data) {
+    std::lock_guard<std::mutex> lock(cp->observe_mu);
+    auto it = cp->to_plain.find(v);
+    if (it == cp->to_plain.end()) {
+      CALIBRA_ASSIGN_OR_RETURN(auto k, dnnl_k::make_reorder(ValueDesc{pv.dtype, pv.shape, nullptr}, pv.layout, Layout::plain_layout()));
+      it = cp->to_plain.emplace(v, std::make_pair(std::move(k), Tensor(pv.dtype, pv.shape))).first;
+    }
+    std::unique_ptr<KernelState> st;
+    static thread_local std::unique_ptr<dnnl::stream> strm;
+    if (!strm) strm = std::make_unique<dnnl::stream>(dnnl_k::cpu_engine());
+    void* src[1] = {data};
+    void* dst[1] = {it->second.second.data()};
+    ExecCtx ectx;
+    ectx.src = src;
+    ectx.n_src = 1;
+    ectx.dst = dst;
+    ectx.n_dst = 1;
+    ectx.state = &st;
+    ectx.stream = strm.get();
+    CALIBRA_TRY(it->second.first->run(ectx));
+    return it->second.second;
+  }
+
   // Whether plan `a` runs these inputs faster than plan `b`: alternating runs, best of each.
   static Result<bool> runs_faster(const Plan& a, const Plan& b, const std::vector<Tensor>& inputs) {
     try {
@@ -102,11 +132,12 @@ struct Session::Impl {
       PlanOptions po;
       po.threads = opts.threads;
       po.use_dnnl = opts.use_dnnl;
+      po.deterministic = opts.deterministic;
       // CALIBRA_CONV_LAYOUT=auto|blocked forces a policy (for comparisons and debugging).
       static const std::string forced = std::getenv("CALIBRA_CONV_LAYOUT") ? std::getenv("CALIBRA_CONV_LAYOUT") : "";
       if (forced == "blocked") po.conv_layout = ConvLayout::kBlocked;
       CALIBRA_ASSIGN_OR_RETURN(auto plan, build_plan(model->graph(), descs, po));
-      if (forced.empty() && opts.tune && opts.use_dnnl && plan->convs > 0) {
+      if (forced.empty() && opts.tune && !opts.deterministic && opts.use_dnnl && plan->convs > 0) {
         po.conv_layout = ConvLayout::kBlocked;
         CALIBRA_ASSIGN_OR_RETURN(auto blocked, build_plan(model->graph(), descs, po));
         CALIBRA_ASSIGN_OR_RETURN(bool faster, runs_faster(*blocked, *plan, inputs));
@@ -210,6 +241,57 @@ Result<std::vector<Tensor>> Session::run_named(const std::map<std::string, Tenso
 
 Result<std::vector<Tensor>> Session::run_profiled(const std::vector<Tensor>& inputs, RunProfile* profile) {
   return impl_->run(inputs, profile);
+}
+
+Result<std::vector<Tensor>> Session::run_observed(const std::vector<Tensor>& inputs, const std::vector<std::string>& watch,
+                                                  const ValueObserver& observer) {
+  CALIBRA_TRY(impl_->validate(inputs));
+  CALIBRA_ASSIGN_OR_RETURN(auto acquired, impl_->acquire(inputs));
+  auto [cp, ctx] = std::move(acquired);
+  const Plan& plan = *cp->plan;
+  std::unordered_set<std::string> wanted(watch.begin(), watch.end());
+  const auto& g = *impl_->model->graph();
+  for (size_t i = 0; i < g.inputs.size(); ++i)
+    if (wanted.count(g.inputs[i])) observer(g.inputs[i], inputs[i]);
+  // Views (Reshape, Flatten, ...) show their source's bytes: report them with it.
+  std::unordered_map<int, std::vector<int>> views;
+  for (size_t v = 0; v < plan.values.size(); ++v) {
+    int root = static_cast<int>(v);
+    while (plan.values[static_cast<size_t>(root)].alias_of >= 0 && plan.values[static_cast<size_t>(root)].alias_offset == 0 &&
+           plan.values[static_cast<size_t>(root)].layout.plain)
+      root = plan.values[static_cast<size_t>(root)].alias_of;
+    if (root != static_cast<int>(v) && wanted.count(plan.values[v].name)) views[root].push_back(static_cast<int>(v));
+  }
+  Status failure;
+  ExecContext::Observer step_observer = [&](size_t s, const ExecContext& c) {
+    if (!failure.is_ok()) return;
+    for (int v : plan.steps[s].dst) {
+      const PlanValue& pv = plan.values[static_cast<size_t>(v)];
+      auto vit = views.find(v);
+      if (!wanted.count(pv.name) && vit == views.end()) continue;
+      void* data = const_cast<void*>(c.value_data(v));
+      Tensor plain;
+      if (pv.layout.plain) {
+        plain = Tensor::borrow(pv.dtype, pv.shape, data);
+      } else {
+        auto conv = impl_->plain_copy(cp.get(), v, pv, data);
+        if (!conv.is_ok()) {
+          failure = conv.status();
+          return;
+        }
+        plain = *conv;
+      }
+      if (wanted.count(pv.name)) observer(pv.name, plain);
+      if (vit != views.end())
+        for (int w : vit->second) observer(plan.values[static_cast<size_t>(w)].name, plain.reshaped(plan.values[static_cast<size_t>(w)].shape));
+    }
+  };
+  std::vector<Tensor> outputs;
+  Status st = ctx->run(inputs, &outputs, nullptr, &step_observer);
+  impl_->release(cp, std::move(ctx));
+  if (!st.is_ok()) return st;
+  if (!failure.is_ok()) return failure;
+  return outputs;
 }
 
 Result<PlanStats> Session::plan_stats(const std::vector<Tensor>& inputs) {

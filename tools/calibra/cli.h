@@ -23,5 +23,6 @@ void add_run(CLI::App& app, int* rc);
 void add_bench(CLI::App& app, int* rc);
 void add_conformance(CLI::App& app, int* rc);
 void add_eval(CLI::App& app, int* rc);
+void add_calibrate(CLI::App& app, int* rc);
 
 }  // namespace calibra::cli

@@ -216,7 +216,7 @@ Factory conv(const DnnlBuildCtx& c) {
       return CF::primitive_desc(d, attr, c.engine);
     };
     CF::primitive_desc pd = make_pd(dnnl::algorithm::convolution_direct);
-    if (winograd_candidate(p) && winograd_allowed()) {
+    if (winograd_candidate(p) && winograd_allowed() && !c.deterministic) {
       // Winograd (3x3, stride 1) does fewer multiplications but is not always faster and not
       // available on every CPU: measure both, once per shape, layout and thread count.
       const std::string key = conv_key(c, p) + "|" + std::to_string(static_cast<int>(c.conv_layout)) + "|" +

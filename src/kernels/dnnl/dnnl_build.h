@@ -47,6 +47,7 @@ struct DnnlBuildCtx {
   std::span<const ValueDesc> dst;
   const dnnl::engine& engine;
   ConvLayout conv_layout = ConvLayout::kAuto;
+  bool deterministic = false;  // no timing-based kernel choices
 };
 
 struct DnnlKernelPlan {

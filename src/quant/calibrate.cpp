@@ -1,0 +1,513 @@
+// The calibration procedure (docs/QUANTIZATION.md):
+//   1. check the model and dataset; pick the subset (seeded, spread across classes)
+//   2. one FP32 pass over the subset: min/max, histograms, channel means of the tensors
+//      around quantizable layers (deterministic kernels, so the output is reproducible)
+//   3. ranges (algorithm), parameters (scheme), QDQ graph, bias correction, export
+//   4. load the QDQ model as users would (it runs as real INT8) and measure per-layer error
+//   5. keep layers in FP32 where INT8 measures slower on this CPU
+//   6. accuracy-aware mode: while the drop exceeds the bound, try other ranges for the
+//      worst layer, else return it to FP32
+#include "calibra/calibrate.h"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <random>
+#include <set>
+
+#include "calibra/evaluate.h"
+#include "calibra/session.h"
+#include "core/cpu.h"
+#include "ir/graph.h"
+#include "onnx/export.h"
+#include "quant/quantize_graph.h"
+#include "runtime/model_util.h"
+
+namespace calibra {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+double since(clock_type::time_point t) { return std::chrono::duration<double>(clock_type::now() - t).count(); }
+
+// Seeded, spread across classes (round robin over shuffled per-class lists) when labelled.
+std::vector<size_t> pick_subset(const Dataset& data, size_t n, uint64_t seed, const std::set<size_t>& exclude) {
+  std::mt19937_64 rng(seed);
+  std::map<int64_t, std::vector<size_t>> by_class;
+  for (size_t i = 0; i < data.size(); ++i)
+    if (!exclude.count(i)) by_class[data.info().annotated ? data.label_of(i) : -1].push_back(i);
+  for (auto& [c, v] : by_class) std::shuffle(v.begin(), v.end(), rng);
+  std::vector<size_t> out;
+  std::vector<size_t> pos(by_class.size(), 0);
+  while (out.size() < n) {
+    bool any = false;
+    size_t k = 0;
+    for (auto& [c, v] : by_class) {
+      if (pos[k] < v.size() && out.size() < n) {
+        out.push_back(v[pos[k]++]);
+        any = true;
+      }
+      ++k;
+    }
+    if (!any) break;
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// A view of some samples of a dataset.
+class SubsetDataset final : public Dataset {
+ public:
+  SubsetDataset(const Dataset& base, std::vector<size_t> idx) : base_(base), idx_(std::move(idx)) {
+    info_ = base.info();
+    info_.size = idx_.size();
+  }
+  Result<Sample> get(size_t i) const override { return base_.get(idx_[i]); }
+  int64_t label_of(size_t i) const override { return base_.label_of(idx_[i]); }
+
+ private:
+  const Dataset& base_;
+  std::vector<size_t> idx_;
+};
+
+Result<Tensor> sample_tensor(const Dataset& d, size_t i, const ModelUsage& u, const Shape& sample) {
+  CALIBRA_ASSIGN_OR_RETURN(Sample s, d.get(i));
+  Shape shape{1};
+  shape.insert(shape.end(), sample.begin(), sample.end());
+  Tensor t(DType::kF32, shape);
+  if (s.tensor.defined()) return s.tensor.reshaped(shape);
+  CALIBRA_TRY(preprocess(s.image, u.preprocessing, sample, t.data_as<float>()));
+  return t;
+}
+
+void dequantize_into(const Tensor& q, const QuantParam& p, std::vector<double>* out) {
+  out->resize(static_cast<size_t>(q.numel()));
+  for (int64_t i = 0; i < q.numel(); ++i) {
+    const int32_t v = q.dtype() == DType::kU8 ? q.data_as<uint8_t>()[i] : q.data_as<int8_t>()[i];
+    (*out)[static_cast<size_t>(i)] = static_cast<double>(p.s()) * (v - p.zp());
+  }
+}
+
+struct ErrorAcc {
+  double signal = 0, noise = 0, dot = 0, na = 0, nb = 0;
+  void add(const std::vector<double>& ref, const std::vector<double>& got) {
+    for (size_t i = 0; i < ref.size() && i < got.size(); ++i) {
+      const double r = ref[i], g = got[i];
+      signal += r * r;
+      noise += (r - g) * (r - g);
+      dot += r * g;
+      na += r * r;
+      nb += g * g;
+    }
+  }
+  double sqnr_db() const { return noise > 0 ? 10 * std::log10(signal / noise) : 200.0; }
+  double cosine() const { return na > 0 && nb > 0 ? dot / std::sqrt(na * nb) : 1.0; }
+};
+
+long peak_rss_kb() {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_maxrss;
+}
+
+class Calibrator {
+ public:
+  Calibrator(const std::string& path, const Dataset& data, const CalibrateOptions& o) : path_(path), data_(data), o_(o) {}
+
+  Result<CalibrationResult> run() {
+    auto t_all = clock_type::now();
+    CALIBRA_TRY(check_and_load());
+    CALIBRA_TRY(collect_statistics());
+    CALIBRA_TRY(build(""));
+    CALIBRA_TRY(measure_layer_errors());
+    if (o_.speed_check) CALIBRA_TRY(check_speed());
+    if (o_.max_drop) CALIBRA_TRY(accuracy_aware());
+    rep_.stage_seconds["total"] = since(t_all);
+    rep_.peak_rss_kb = peak_rss_kb();
+    fill_report();
+    return CalibrationResult{onnx_, rep_};
+  }
+
+ private:
+  bool progress(const std::string& stage, size_t done, size_t total) {
+    if (!o_.progress) return true;
+    auto now = clock_type::now();
+    if (done != total && now - last_progress_ < std::chrono::milliseconds(250)) return true;
+    last_progress_ = now;
+    return o_.progress(stage, done, total);
+  }
+
+  Status check_and_load() {
+    // The model as imported, for the refusal checks.
+    CALIBRA_ASSIGN_OR_RETURN(auto raw, Model::load(path_, LoadOptions{false, false, false}));
+    const std::string precision = model_precision(*raw->imported());
+    if (precision != "FP32")
+      return Status::invalid_argument("the model is " + precision +
+                                      "; INT8 calibration needs the original FP32 model (export it in FP32 and calibrate that)");
+    if (data_.info().generated)
+      return Status::invalid_argument(
+          "a generated dataset cannot be used for INT8 calibration: statistics of random noise say nothing about the "
+          "ranges real inputs produce. Use real inputs: an image folder (annotated or not), IDX, CIFAR, or fashion-mnist");
+    if (o_.max_drop && !data_.info().annotated)
+      return Status::invalid_argument("accuracy-aware calibration (--max-drop) needs an annotated dataset to measure "
+                                      "accuracy; use one with labels, or drop --max-drop");
+    if (o_.max_drop && *o_.max_drop < 0) return Status::invalid_argument("--max-drop must not be negative");
+    LoadOptions lo;
+    lo.for_quantization = true;
+    CALIBRA_ASSIGN_OR_RETURN(fp32_, Model::load(path_, lo));
+    CALIBRA_TRY(validate_usage(o_.usage, *fp32_, data_.info()));
+    CALIBRA_ASSIGN_OR_RETURN(sample_, sample_shape(o_.usage, *fp32_));
+    if (o_.preset != "performance" && o_.preset != "mixed")
+      return Status::invalid_argument("preset must be performance or mixed, not '" + o_.preset + "'");
+    scheme_ = default_scheme(o_.preset == "mixed" ? Preset::kMixed : Preset::kPerformance, o_.weight_bits);
+    scheme_.per_channel_weights = !o_.per_tensor_weights;
+    std::set<std::string> ignore(o_.ignore.begin(), o_.ignore.end());
+    layers_ = plan_layers(*fp32_->graph(), ignore);
+    bool any = false;
+    for (const auto& l : layers_) any = any || (l.compute && l.quantize);
+    if (!any) {
+      std::string why = "the model has no layer Calibra can quantize (Conv, Gemm or MatMul with constant weights)";
+      for (const auto& l : layers_)
+        if (l.compute) {
+          why += "; e.g. '" + l.node + "': " + l.reason;
+          break;
+        }
+      return Status::invalid_argument(why);
+    }
+    for (const auto& name : o_.ignore) {
+      bool known = false;
+      for (const auto& n : fp32_->graph()->nodes) known = known || n->name == name || n->op_type == name;
+      if (!known) return Status::invalid_argument("--ignore '" + name + "' names no node or op type in the model");
+    }
+    // Subsets: calibration first, validation (accuracy-aware) from the rest.
+    size_t n = o_.subset_percent > 0 ? static_cast<size_t>(std::ceil(static_cast<double>(data_.size()) * o_.subset_percent / 100.0))
+                                     : o_.subset;
+    if (n == 0) return Status::invalid_argument("the calibration subset is empty");
+    n = std::min(n, data_.size());
+    calib_ = pick_subset(data_, n, o_.seed, {});
+    if (o_.max_drop) {
+      std::set<size_t> used(calib_.begin(), calib_.end());
+      valid_ = pick_subset(data_, std::min(o_.validation_subset, data_.size() - used.size()), o_.seed + 1, used);
+      if (valid_.size() < 100)
+        return Status::invalid_argument("accuracy-aware calibration needs at least 100 validation samples outside the "
+                                        "calibration subset; the dataset has " + std::to_string(data_.size()));
+    }
+    rep_.subset = calib_.size();
+    rep_.validation_samples = valid_.size();
+    return Status::ok();
+  }
+
+  Status collect_statistics() {
+    auto t0 = clock_type::now();
+    SessionOptions so;
+    so.threads = o_.threads;
+    so.deterministic = true;
+    CALIBRA_ASSIGN_OR_RETURN(fp32_session_, Session::create(fp32_, so));
+    const auto watch = tensors_to_observe(*fp32_->graph(), layers_);
+    StatsCollector collector(o_.algorithm != "minmax");
+    double infer_ms = 0;
+    for (size_t k = 0; k < calib_.size(); ++k) {
+      CALIBRA_ASSIGN_OR_RETURN(Tensor x, sample_tensor(data_, calib_[k], o_.usage, sample_));
+      auto a = clock_type::now();
+      CALIBRA_ASSIGN_OR_RETURN(auto out, fp32_session_->run_observed({x}, watch, [&](const std::string& name, const Tensor& t) {
+        collector.observe(name, t);
+      }));
+      infer_ms += std::chrono::duration<double, std::milli>(clock_type::now() - a).count();
+      if (!progress("statistics", k + 1, calib_.size())) return Status::cancelled("calibration cancelled");
+    }
+    stats_ = collector.stats();
+    rep_.non_finite_skipped = collector.non_finite_total();
+    rep_.stage_seconds["statistics"] = since(t0);
+    rep_.fp32_inference_ms = calib_.empty() ? 0 : infer_ms / static_cast<double>(calib_.size());
+    return Status::ok();
+  }
+
+  // Builds the QDQ graph and the INT8 model from the current decisions.
+  Status build(const std::string& stage) {
+    auto t0 = clock_type::now();
+    QuantizeOptions qo;
+    qo.scheme = scheme_;
+    qo.algorithm = o_.algorithm;
+    qo.percentile = o_.percentile;
+    qo.tensor_algorithm = tensor_algorithm_;
+    qo.bias_correction = o_.bias_correction;
+    CALIBRA_ASSIGN_OR_RETURN(qdq_, quantize_graph(*fp32_->graph(), layers_, stats_, qo));
+    ExportOptions eo;
+    eo.producer = "calibra";
+    eo.doc = "INT8 (QDQ) by calibra calibrate: " + o_.algorithm + ", " + o_.preset + " preset, " +
+             std::to_string(scheme_.weight_bits) + "-bit weights";
+    CALIBRA_ASSIGN_OR_RETURN(onnx_, export_onnx(*qdq_.graph, eo));
+    CALIBRA_ASSIGN_OR_RETURN(int8_, Model::load_bytes(onnx_, "calibrated model"));
+    rep_.stage_seconds[stage.empty() ? "quantize" : stage] += since(t0);
+    return Status::ok();
+  }
+
+  Status measure_layer_errors() {
+    auto t0 = clock_type::now();
+    // Observe each quantized tensor in both models on a few calibration samples.
+    std::vector<std::string> fp_watch, q_watch;
+    std::map<std::string, std::string> q_name;  // FP32 name -> name in the INT8 model
+    const Graph& qg = *int8_->graph();
+    std::set<std::string> present;
+    for (const auto& n : qg.nodes)
+      for (const auto& o : n->outputs) present.insert(o);
+    for (const auto& [t, tq] : qdq_.tensors) {
+      // After fusion the quantized tensor is "<t>_quantized" (or the float "<t>").
+      std::string qn;
+      for (const auto& cand : {t + "_quantized", t})
+        if (present.count(cand)) {
+          qn = cand;
+          break;
+        }
+      if (qn.empty()) continue;
+      fp_watch.push_back(t);
+      q_watch.push_back(qn);
+      q_name[t] = qn;
+    }
+    SessionOptions so;
+    so.threads = o_.threads;
+    so.deterministic = true;
+    CALIBRA_ASSIGN_OR_RETURN(auto qs, Session::create(int8_, so));
+    std::map<std::string, ErrorAcc> err;
+    const size_t n = std::min<size_t>(calib_.size(), 16);
+    for (size_t k = 0; k < n; ++k) {
+      CALIBRA_ASSIGN_OR_RETURN(Tensor x, sample_tensor(data_, calib_[k], o_.usage, sample_));
+      std::map<std::string, std::vector<double>> ref;
+      CALIBRA_ASSIGN_OR_RETURN(auto a, fp32_session_->run_observed({x}, fp_watch, [&](const std::string& name, const Tensor& t) {
+        ref[name].assign(t.data_as<float>(), t.data_as<float>() + t.numel());
+      }));
+      std::map<std::string, std::string> back;
+      for (const auto& [t, qn] : q_name) back[qn] = t;
+      CALIBRA_ASSIGN_OR_RETURN(auto b, qs->run_observed({x}, q_watch, [&](const std::string& name, const Tensor& t) {
+        const std::string& fp = back[name];
+        std::vector<double> got;
+        if (t.dtype() == DType::kF32) got.assign(t.data_as<float>(), t.data_as<float>() + t.numel());
+        else dequantize_into(t, qdq_.tensors[fp].param, &got);
+        err[fp].add(ref[fp], got);
+      }));
+      (void)a;
+      (void)b;
+    }
+    layer_error_.clear();
+    for (const auto& l : layers_) {
+      const Node* node = nullptr;
+      for (const auto& nn : fp32_->graph()->nodes)
+        if (nn->name == l.node) node = nn.get();
+      if (!node || !l.quantize) continue;
+      auto it = err.find(node->outputs[0]);
+      if (it != err.end()) layer_error_[l.node] = {it->second.sqnr_db(), it->second.cosine()};
+    }
+    rep_.stage_seconds["layer errors"] += since(t0);
+    return Status::ok();
+  }
+
+  // Per-layer: INT8 time vs FP32 time on this CPU (profiled, medians of 10 runs).
+  Status check_speed() {
+    auto t0 = clock_type::now();
+    CALIBRA_ASSIGN_OR_RETURN(Tensor x, sample_tensor(data_, calib_[0], o_.usage, sample_));
+    auto layer_times = [&](std::shared_ptr<const Model> m) -> Result<std::map<std::string, double>> {
+      SessionOptions so;
+      so.threads = o_.threads;
+      so.deterministic = true;
+      CALIBRA_ASSIGN_OR_RETURN(auto s, Session::create(m, so));
+      std::map<std::string, std::vector<double>> samples;
+      for (int r = 0; r < 12; ++r) {
+        RunProfile p;
+        CALIBRA_ASSIGN_OR_RETURN(auto out, s->run_profiled({x}, &p));
+        (void)out;
+        if (r < 2) continue;
+        for (const auto& l : p.layers)
+          for (const auto& origin : l.origins) samples[origin].push_back(l.ms);
+      }
+      std::map<std::string, double> med;
+      for (auto& [k, v] : samples) {
+        std::sort(v.begin(), v.end());
+        med[k] = v[v.size() / 2];
+      }
+      return med;
+    };
+    CALIBRA_ASSIGN_OR_RETURN(auto fp, layer_times(fp32_));
+    CALIBRA_ASSIGN_OR_RETURN(auto q, layer_times(int8_));
+    bool changed = false;
+    for (auto& l : layers_) {
+      if (!l.compute || !l.quantize || !fp.count(l.node) || !q.count(l.node)) continue;
+      // A clear loss only (noise is a few percent): 15% slower and at least 10 us.
+      if (q[l.node] > fp[l.node] * 1.15 && q[l.node] - fp[l.node] > 0.01) {
+        char buf[160];
+        std::snprintf(buf, sizeof buf, "INT8 slower on this CPU (%.3f ms vs %.3f ms in FP32)", q[l.node], fp[l.node]);
+        l.quantize = false;
+        l.reason = buf;
+        changed = true;
+      }
+    }
+    rep_.stage_seconds["speed check"] += since(t0);
+    if (changed) {
+      settle_layers(*fp32_->graph(), layers_);
+      CALIBRA_TRY(build("speed check"));
+      CALIBRA_TRY(measure_layer_errors());
+    }
+    return Status::ok();
+  }
+
+  Result<double> accuracy(std::shared_ptr<const Model> m) {
+    SubsetDataset v(data_, valid_);
+    EvalOptions eo;
+    eo.threads = o_.threads;
+    eo.batch = 1;
+    for (const auto& in : m->inputs())
+      if (!in.dims.empty() && in.dims[0] < 0) eo.batch = 50;
+    CALIBRA_ASSIGN_OR_RETURN(EvalResult r, evaluate(m, v, o_.usage, eo));
+    return r.top1;
+  }
+
+  Status accuracy_aware() {
+    auto t0 = clock_type::now();
+    CALIBRA_ASSIGN_OR_RETURN(double fp_acc, accuracy(fp32_));
+    rep_.fp32_top1 = fp_acc;
+    auto drop_of = [&](double acc) {
+      const double d = (fp_acc - acc) * 100.0;  // percentage points
+      return o_.drop_relative ? (fp_acc > 0 ? d / fp_acc : 0) : d;
+    };
+    CALIBRA_ASSIGN_OR_RETURN(double acc, accuracy(int8_));
+    rep_.accuracy_steps.push_back({"default", acc});
+    std::set<std::string> tried;
+    while (drop_of(acc) > *o_.max_drop) {
+      if (!progress("accuracy-aware", tried.size(), layers_.size())) return Status::cancelled("calibration cancelled");
+      // The quantized compute layer with the worst output error not handled yet.
+      std::string worst;
+      double worst_sqnr = 1e300;
+      for (const auto& l : layers_)
+        if (l.compute && l.quantize && !tried.count(l.node)) {
+          auto it = layer_error_.find(l.node);
+          const double sq = it == layer_error_.end() ? 1e200 : it->second.first;
+          if (sq < worst_sqnr) {
+            worst_sqnr = sq;
+            worst = l.node;
+          }
+        }
+      if (worst.empty()) break;  // nothing left to revert
+      tried.insert(worst);
+      // First: other range algorithms for the layer's input.
+      const Node* node = nullptr;
+      for (const auto& nn : fp32_->graph()->nodes)
+        if (nn->name == worst) node = nn.get();
+      const std::string input = node->inputs[0];
+      const auto saved_alg = tensor_algorithm_;
+      double best = acc;
+      std::string best_alg;
+      for (const char* alg : {"minmax", "percentile", "kl", "mse"}) {
+        if (alg == o_.algorithm || !stats_.count(input) || (std::string(alg) != "minmax" && o_.algorithm == "minmax")) continue;
+        tensor_algorithm_[input] = alg;
+        CALIBRA_TRY(build("accuracy-aware"));
+        CALIBRA_ASSIGN_OR_RETURN(double a, accuracy(int8_));
+        if (a > best) {
+          best = a;
+          best_alg = alg;
+        }
+      }
+      tensor_algorithm_ = saved_alg;
+      if (!best_alg.empty()) {
+        tensor_algorithm_[input] = best_alg;
+        acc = best;
+        rep_.accuracy_steps.push_back({"range " + best_alg + " for the input of '" + worst + "'", acc});
+        if (drop_of(acc) <= *o_.max_drop) break;
+      }
+      // Then: back to FP32.
+      for (auto& l : layers_)
+        if (l.node == worst) {
+          l.quantize = false;
+          char buf[128];
+          std::snprintf(buf, sizeof buf, "returned to FP32 by accuracy-aware mode (output SQNR %.1f dB)", worst_sqnr);
+          l.reason = buf;
+        }
+      settle_layers(*fp32_->graph(), layers_);
+      CALIBRA_TRY(build("accuracy-aware"));
+      CALIBRA_ASSIGN_OR_RETURN(acc, accuracy(int8_));
+      rep_.accuracy_steps.push_back({"revert '" + worst + "' to FP32", acc});
+    }
+    CALIBRA_TRY(build("accuracy-aware"));
+    CALIBRA_TRY(measure_layer_errors());
+    rep_.int8_top1 = acc;
+    rep_.stage_seconds["accuracy-aware"] += since(t0);
+    return Status::ok();
+  }
+
+  void fill_report() {
+    rep_.model = path_;
+    rep_.dataset = data_.info().spec;
+    rep_.algorithm = o_.algorithm;
+    rep_.preset = o_.preset;
+    rep_.isa = scheme_.isa;
+    rep_.weight_bits = scheme_.weight_bits;
+    rep_.per_channel_weights = scheme_.per_channel_weights;
+    rep_.bias_correction = o_.bias_correction;
+    rep_.usage = o_.usage;
+    for (const auto& [t, tq] : qdq_.tensors) {
+      TensorReport tr;
+      tr.name = t;
+      tr.algorithm = tq.range.algorithm;
+      tr.min = tq.min;
+      tr.max = tq.max;
+      tr.lo = tq.range.lo;
+      tr.hi = tq.range.hi;
+      tr.scale = tq.param.s();
+      tr.zero_point = tq.param.zp();
+      tr.dtype = tq.param.dtype == DType::kU8 ? "u8" : "s8";
+      rep_.tensors.push_back(tr);
+    }
+    for (const auto& l : layers_) {
+      LayerReport lr;
+      lr.node = l.node;
+      lr.op = l.op;
+      lr.reason = l.reason;
+      lr.precision = "FP32";
+      if (l.quantize) {
+        const Node* node = nullptr;
+        for (const auto& nn : fp32_->graph()->nodes)
+          if (nn->name == l.node) node = nn.get();
+        auto it = node ? qdq_.tensors.find(l.compute ? node->inputs[0] : node->outputs[0]) : qdq_.tensors.end();
+        lr.precision = it != qdq_.tensors.end() && it->second.param.dtype == DType::kI8 ? "I8" : "U8";
+      }
+      auto w = qdq_.weights.find(l.node);
+      if (w != qdq_.weights.end())
+        lr.weights = "s8 " + std::string(w->second.scale.size() > 1 ? "per-channel" : "per-tensor") + ", " +
+                     std::to_string(scheme_.weight_bits) + "-bit";
+      auto e = layer_error_.find(l.node);
+      if (e != layer_error_.end()) {
+        lr.measured = true;
+        lr.sqnr_db = e->second.first;
+        lr.cosine = e->second.second;
+      }
+      rep_.layers.push_back(lr);
+    }
+  }
+
+  std::string path_;
+  const Dataset& data_;
+  CalibrateOptions o_;
+  std::shared_ptr<Model> fp32_, int8_;
+  std::unique_ptr<Session> fp32_session_;
+  Shape sample_;
+  QuantScheme scheme_;
+  std::vector<LayerDecision> layers_;
+  std::vector<size_t> calib_, valid_;
+  std::map<std::string, TensorStats> stats_;
+  std::map<std::string, std::string> tensor_algorithm_;
+  QdqGraph qdq_;
+  std::string onnx_;
+  std::map<std::string, std::pair<double, double>> layer_error_;
+  CalibrationReport rep_;
+  clock_type::time_point last_progress_;
+};
+
+}  // namespace
+
+Result<CalibrationResult> calibrate(const std::string& model_path, const Dataset& data, const CalibrateOptions& opts) {
+  Calibrator c(model_path, data, opts);
+  return c.run();
+}
+
+}  // namespace calibra
