@@ -1,0 +1,329 @@
+// Calibration pieces on cases with known answers: histogram growth, range algorithms,
+// the quantization scheme, the QDQ graph builder; and the whole of `calibrate` on a small
+// model: accuracy of the INT8 result, determinism, and every refusal.
+#include <onnx/onnx_pb.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "calibra/calibrate.h"
+#include "calibra/evaluate.h"
+#include "core/cpu.h"
+#include "ir/graph.h"
+#include "quant/quantize_graph.h"
+#include "quant/range.h"
+#include "quant/scheme.h"
+#include "quant/statistics.h"
+#include "testutil.h"
+
+namespace calibra::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+TensorStats stats_of(const std::vector<float>& values) {
+  StatsCollector c(true);
+  Tensor t(DType::kF32, {static_cast<int64_t>(values.size())});
+  std::copy(values.begin(), values.end(), t.data_as<float>());
+  c.observe("x", t);
+  return c.stats().at("x");
+}
+
+TEST(Histogram, GrowthKeepsCountsAndLocation) {
+  StatsCollector c(true);
+  Tensor a(DType::kF32, {1000}), b(DType::kF32, {1000});
+  for (int i = 0; i < 1000; ++i) {
+    a.data_as<float>()[i] = static_cast<float>(i) / 1000.f;        // [0, 1)
+    b.data_as<float>()[i] = static_cast<float>(i) / 1000.f * 7.f;  // [0, 7): forces three doublings
+  }
+  c.observe("x", a);
+  c.observe("x", b);
+  const TensorStats& s = c.stats().at("x");
+  EXPECT_EQ(s.hist.total(), 2000u);
+  EXPECT_GE(s.hist.range(), 7.0);
+  EXPECT_LT(s.hist.range(), 16.0);
+  // 1143 of the 2000 values lie below 1 (all of the first batch, 1/7 of the second), at a
+  // density of 1143 per unit: the median is 1000 / 1143 = 0.875.
+  const double median = histogram_quantile(s.hist.bins(), s.hist.bin_width(), -s.hist.range(), 0.5);
+  EXPECT_NEAR(median, 0.875, 0.01);
+  EXPECT_EQ(s.min, 0.0);
+  EXPECT_NEAR(s.max, 6.993, 1e-3);
+}
+
+TEST(Statistics, NonFiniteValuesAreSkippedAndCounted) {
+  TensorStats s = stats_of({1.f, NAN, -2.f, INFINITY, 0.f});
+  EXPECT_EQ(s.non_finite, 2u);
+  EXPECT_EQ(s.count, 3u);
+  EXPECT_EQ(s.min, -2.0);
+  EXPECT_EQ(s.max, 1.0);
+  EXPECT_EQ(s.zeros, 1u);
+}
+
+TEST(Ranges, HandComputedCases) {
+  // Uniform on [0, 1): every algorithm keeps (nearly) the whole range.
+  std::vector<float> uniform;
+  for (int i = 0; i < 100000; ++i) uniform.push_back(static_cast<float>(i) / 100000.f);
+  TensorStats u = stats_of(uniform);
+  RangeRequest req;
+  req.shape = RangeShape::kUnsigned;
+  EXPECT_NEAR(range_minmax(u, req).hi, 0.99999, 1e-4);
+  req.percentile = 99.0;
+  EXPECT_NEAR(range_percentile(u, req).hi, 0.99, 2e-3);
+  EXPECT_GT(range_kl(u, req).hi, 0.9);
+  EXPECT_GT(range_mse(u, req).hi, 0.9);
+  // Mostly in [-1, 1] with a few outliers at 10: clipping algorithms drop the outliers.
+  // (With one histogram pass the bins span [-max, max]: an outlier at 100x the bulk would
+  // leave the bulk fewer bins than KL has levels, and KL then keeps the full range.)
+  std::vector<float> outlier;
+  std::mt19937_64 rng(1);
+  std::normal_distribution<float> nd(0.f, 0.3f);
+  for (int i = 0; i < 100000; ++i) outlier.push_back(std::clamp(nd(rng), -1.f, 1.f));
+  for (int i = 0; i < 3; ++i) outlier.push_back(10.f);
+  TensorStats o = stats_of(outlier);
+  req.shape = RangeShape::kSymmetric;
+  req.levels = 254;
+  req.percentile = 99.99;
+  EXPECT_NEAR(range_minmax(o, req).hi, 10.0, 1e-3);
+  EXPECT_LT(range_percentile(o, req).hi, 1.01);
+  EXPECT_LT(range_kl(o, req).hi, 2.0);
+  // MSE keeps rare outliers when their squared error outweighs the bulk's rounding noise
+  // (here T ~ 8.5); what defines it is the lowest expected error among the candidates.
+  const Range mse = range_mse(o, req);
+  for (auto* f : {&range_minmax, &range_percentile, &range_kl}) {
+    Range r = f(o, req);
+    EXPECT_LE(quantization_mse(o.hist, mse.lo, mse.hi, req.levels), quantization_mse(o.hist, r.lo, r.hi, req.levels) * 1.0001);
+  }
+  // auto: the lowest expected error of the four on the histogram.
+  auto a = compute_range("auto", o, req);
+  ASSERT_TRUE(a.is_ok());
+  double best = 1e30;
+  for (auto* f : {&range_minmax, &range_percentile, &range_kl, &range_mse}) {
+    Range r = f(o, req);
+    best = std::min(best, quantization_mse(o.hist, r.lo, r.hi, req.levels));
+  }
+  EXPECT_DOUBLE_EQ(quantization_mse(o.hist, a->lo, a->hi, req.levels), best);
+  EXPECT_EQ(a->algorithm.rfind("auto:", 0), 0u);
+  EXPECT_FALSE(compute_range("magic", o, req).is_ok());
+}
+
+TEST(Ranges, KlIgnoresTheReluZeroSpike) {
+  // 90% exact zeros, the rest uniform on (0, 4]: the zeros must not pull the threshold in.
+  std::vector<float> relu(90000, 0.f);
+  for (int i = 1; i <= 10000; ++i) relu.push_back(4.f * static_cast<float>(i) / 10000.f);
+  RangeRequest req;
+  req.shape = RangeShape::kUnsigned;
+  EXPECT_GT(range_kl(stats_of(relu), req).hi, 3.0);
+}
+
+TEST(Scheme, ParametersFollowTheRules) {
+  QuantScheme s;
+  s.preset = Preset::kPerformance;
+  Range r{-2.0, 1.0, "x"};
+  QuantParam sym = activation_param(r, RangeShape::kSymmetric, s);
+  EXPECT_EQ(sym.dtype, DType::kI8);
+  EXPECT_FLOAT_EQ(sym.s(), 2.f / 127.f);
+  EXPECT_EQ(sym.zp(), 0);
+  s.u8_sources = true;  // no VNNI: the same grid, as u8 with zero point 128
+  QuantParam symu = activation_param(r, RangeShape::kSymmetric, s);
+  EXPECT_EQ(symu.dtype, DType::kU8);
+  EXPECT_EQ(symu.zp(), 128);
+  EXPECT_FLOAT_EQ(symu.s(), sym.s());
+  QuantParam uns = activation_param(Range{0, 5.1, "x"}, RangeShape::kUnsigned, s);
+  EXPECT_EQ(uns.dtype, DType::kU8);
+  EXPECT_FLOAT_EQ(uns.s(), 0.02f);
+  QuantParam asym = activation_param(Range{-1.0, 4.1, "x"}, RangeShape::kAsymmetric, s);
+  EXPECT_FLOAT_EQ(asym.s(), 0.02f);
+  EXPECT_EQ(asym.zp(), 50);
+  QuantParam zero = activation_param(Range{0, 0, "x"}, RangeShape::kUnsigned, s);  // constant activations
+  EXPECT_GT(zero.s(), 0.f);
+  // Mixed preset: asymmetric only when unbalanced.
+  s.preset = Preset::kMixed;
+  EXPECT_EQ(range_shape(stats_of({-0.1f, 3.f}), s), RangeShape::kAsymmetric);
+  EXPECT_EQ(range_shape(stats_of({-2.f, 3.f}), s), RangeShape::kSymmetric);
+  EXPECT_EQ(range_shape(stats_of({0.f, 3.f}), s), RangeShape::kUnsigned);
+}
+
+TEST(Scheme, WeightsSevenAndEightBitsPerChannel) {
+  Tensor w(DType::kF32, {3, 4});
+  for (int i = 0; i < 4; ++i) {
+    w.data_as<float>()[i] = static_cast<float>(i) - 1.5f;  // channel 0: max |w| 1.5
+    w.data_as<float>()[4 + i] = 0.f;                       // channel 1: all zero
+    w.data_as<float>()[8 + i] = 0.01f * static_cast<float>(i);
+  }
+  for (int bits : {7, 8}) {
+    QuantScheme s;
+    s.weight_bits = bits;
+    auto [q, p] = quantize_weights(w, 0, s);
+    const int qmax = bits == 8 ? 127 : 63;
+    EXPECT_FLOAT_EQ(p.scale[0], 1.5f / static_cast<float>(qmax));
+    EXPECT_FLOAT_EQ(p.scale[1], 1.f);  // all-zero channel
+    for (int i = 0; i < 12; ++i) EXPECT_LE(std::abs(q.data_as<int8_t>()[i]), qmax);
+    EXPECT_EQ(q.data_as<int8_t>()[0], -qmax);
+    Tensor back = dequantize_weights(q, p);
+    for (int i = 0; i < 12; ++i) EXPECT_NEAR(back.data_as<float>()[i], w.data_as<float>()[i], p.scale[static_cast<size_t>(i / 4)] / 2 + 1e-7);
+  }
+  EXPECT_EQ(default_scheme(Preset::kPerformance).weight_bits, cpu_has_vnni() ? 8 : 7);
+}
+
+// A small CNN (conv-relu x2 with a residual, pooling, FC) with seeded weights, and a
+// dataset of images whose labels the FP32 model itself predicts (so accuracy is 100%).
+class CalibrateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("calibra_cal_" + std::to_string(getpid()));
+    fs::create_directories(dir_);
+    ModelBuilder b(13);
+    b.input("input", DType::kF32, {-1, 1, 12, 12});
+    b.initializer("w1", random_tensor({8, 1, 3, 3}, 1, -0.5f, 0.5f)).initializer("b1", random_tensor({8}, 2, -0.1f, 0.1f));
+    b.initializer("w2", random_tensor({8, 8, 3, 3}, 3, -0.2f, 0.2f)).initializer("fc", random_tensor({10, 8}, 4));
+    b.initializer("fcb", random_tensor({10}, 5));
+    b.node("Conv", {"input", "w1", "b1"}, {"c1"}, {ais("pads", {1, 1, 1, 1})}).node("Relu", {"c1"}, {"r1"});
+    b.node("Conv", {"r1", "w2"}, {"c2"}, {ais("pads", {1, 1, 1, 1})}).node("Add", {"c2", "r1"}, {"a"});
+    b.node("Relu", {"a"}, {"r2"}).node("MaxPool", {"r2"}, {"p"}, {ais("kernel_shape", {2, 2}), ais("strides", {2, 2})});
+    b.node("GlobalAveragePool", {"p"}, {"g"}).node("Flatten", {"g"}, {"f"});
+    b.node("Gemm", {"f", "fc", "fcb"}, {"output"}, {ai("transB", 1)}).output("output");
+    model_ = (dir_ / "model.onnx").string();
+    {
+      std::string p = b.save();
+      fs::copy_file(p, model_);
+      fs::remove(p);
+    }
+    // 400 images; labels = the FP32 model's predictions.
+    auto m = Model::load(model_);
+    SessionOptions one;
+    one.threads = 1;  // tests share the machine: one thread avoids OpenMP spin collapse
+    auto s = Session::create(*m, one);
+    std::string imgs, labels;
+    auto be32 = [](uint32_t v) { return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)}; };
+    imgs = be32(0x803) + be32(400) + be32(12) + be32(12);
+    labels = be32(0x801) + be32(400);
+    std::mt19937_64 rng(7);
+    for (int i = 0; i < 400; ++i) {
+      Tensor x(DType::kF32, {1, 1, 12, 12});
+      std::string px;
+      for (int k = 0; k < 144; ++k) {
+        const uint8_t v = static_cast<uint8_t>((rng() % 200) + (k % 12) * 4);
+        px += static_cast<char>(v);
+        x.data_as<float>()[k] = (static_cast<float>(v) / 255.0f - 0.5f) / 0.5f;
+      }
+      imgs += px;
+      auto y = (*s)->run({x});
+      const float* o = (*y)[0].data_as<float>();
+      labels += static_cast<char>(std::max_element(o, o + 10) - o);
+    }
+    std::ofstream(dir_ / "d-images-idx3-ubyte", std::ios::binary) << imgs;
+    std::ofstream(dir_ / "d-labels-idx1-ubyte", std::ios::binary) << labels;
+    auto d = open_dataset((dir_ / "d-images-idx3-ubyte").string());
+    ASSERT_TRUE(d.is_ok()) << d.status().to_string();
+    data_ = std::move(*d);
+    opts_.usage = default_usage(**m, data_->info());
+    opts_.subset = 100;
+    opts_.threads = 1;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  fs::path dir_;
+  std::string model_;
+  std::unique_ptr<Dataset> data_;
+  CalibrateOptions opts_;
+};
+
+TEST_F(CalibrateTest, Int8ModelIsAccurateAndRunsAsInt8) {
+  for (const char* alg : {"minmax", "percentile", "kl", "mse", "auto"}) {
+    opts_.algorithm = alg;
+    auto r = calibrate(model_, *data_, opts_);
+    ASSERT_TRUE(r.is_ok()) << alg << ": " << r.status().to_string();
+    auto m = Model::load_bytes(r->onnx, "int8");
+    ASSERT_TRUE(m.is_ok()) << m.status().to_string();
+    EvalOptions eo;
+    eo.threads = 1;
+    auto e = evaluate(*m, *data_, opts_.usage, eo);
+    ASSERT_TRUE(e.is_ok());
+    EXPECT_GE(e->top1, 0.95) << alg;  // the FP32 model scores 1.0 by construction
+    int int8_layers = 0;
+    for (const auto& l : r->report.layers) int8_layers += l.precision != "FP32";
+    EXPECT_GE(int8_layers, 4) << alg;
+    // The exported model is standard ONNX: Q/DQ pairs and int8 weights.
+    onnx::ModelProto p;
+    ASSERT_TRUE(p.ParseFromString(r->onnx));
+    int q = 0, dq = 0;
+    for (const auto& n : p.graph().node()) q += n.op_type() == "QuantizeLinear", dq += n.op_type() == "DequantizeLinear";
+    EXPECT_GE(q, 3);
+    EXPECT_GE(dq, q);
+  }
+}
+
+TEST_F(CalibrateTest, SameInputsGiveByteIdenticalModels) {
+  opts_.algorithm = "kl";
+  auto a = calibrate(model_, *data_, opts_);
+  auto b = calibrate(model_, *data_, opts_);
+  ASSERT_TRUE(a.is_ok() && b.is_ok());
+  EXPECT_EQ(a->onnx, b->onnx);
+  opts_.seed = 99;  // another subset: (almost surely) other ranges
+  auto c = calibrate(model_, *data_, opts_);
+  EXPECT_NE(a->onnx, c->onnx);
+}
+
+TEST_F(CalibrateTest, AccuracyAwareModeMeetsTheBound) {
+  opts_.max_drop = 0.0;
+  opts_.validation_subset = 200;
+  opts_.weight_bits = 7;
+  auto r = calibrate(model_, *data_, opts_);
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  ASSERT_TRUE(r->report.fp32_top1 && r->report.int8_top1);
+  EXPECT_GE(*r->report.int8_top1, *r->report.fp32_top1);
+  EXPECT_FALSE(r->report.accuracy_steps.empty());
+}
+
+TEST_F(CalibrateTest, IgnoredLayersStayFp32WithTheReason) {
+  opts_.ignore = {"Gemm"};
+  auto r = calibrate(model_, *data_, opts_);
+  ASSERT_TRUE(r.is_ok());
+  for (const auto& l : r->report.layers)
+    if (l.op == "Gemm") {
+      EXPECT_EQ(l.precision, "FP32");
+      EXPECT_NE(l.reason.find("--ignore"), std::string::npos);
+    }
+  opts_.ignore = {"NoSuchLayer"};
+  auto bad = calibrate(model_, *data_, opts_);
+  ASSERT_FALSE(bad.is_ok());
+  EXPECT_NE(bad.status().message().find("NoSuchLayer"), std::string::npos);
+}
+
+TEST_F(CalibrateTest, Refusals) {
+  auto expect = [](const Result<CalibrationResult>& r, const std::string& needle) {
+    ASSERT_FALSE(r.is_ok());
+    EXPECT_NE(r.status().message().find(needle), std::string::npos) << r.status().message();
+  };
+  // Generated dataset.
+  DatasetOptions go;
+  go.generated_shape = {1, 12, 12};
+  auto gen = open_dataset("generated:50", go);
+  expect(calibrate(model_, **gen, opts_), "generated dataset cannot be used");
+  // Accuracy-aware without labels: the same images as a plain folder would do; use IDX without labels.
+  fs::copy_file(dir_ / "d-images-idx3-ubyte", dir_ / "nolabel-images-idx3-ubyte");
+  auto unl = open_dataset("idx:" + (dir_ / "nolabel-images-idx3-ubyte").string());
+  ASSERT_TRUE(unl.is_ok());
+  CalibrateOptions aa = opts_;
+  aa.max_drop = 0.5;
+  expect(calibrate(model_, **unl, aa), "needs an annotated dataset");
+  // An already quantized model.
+  auto first = calibrate(model_, *data_, opts_);
+  ASSERT_TRUE(first.is_ok());
+  std::ofstream((dir_ / "q.onnx").string(), std::ios::binary) << first->onnx;
+  expect(calibrate((dir_ / "q.onnx").string(), *data_, opts_), "the model is INT8 (QDQ)");
+  // No quantizable layer.
+  ModelBuilder nb(13);
+  nb.input("input", DType::kF32, {-1, 1, 12, 12}).node("Relu", {"input"}, {"output"}).output("output");
+  std::string p = nb.save();
+  expect(calibrate(p, *data_, opts_), "no layer Calibra can quantize");
+  fs::remove(p);
+  // A dataset that cannot feed the model: RGB usage for a gray model.
+  CalibrateOptions rgb = opts_;
+  rgb.usage.preprocessing.color = "rgb";
+  expect(calibrate(model_, *data_, rgb), "color is 'rgb'");
+}
+
+}  // namespace
+}  // namespace calibra::test
