@@ -144,6 +144,26 @@ json to_json(const CalibrationReport& r) {
   return j;
 }
 
+json to_json(const ModelProfile& p) {
+  json j;
+  j["runs"] = p.runs;
+  j["total_ms"] = p.total_ms;
+  j["layers_ms"] = p.layers_ms;
+  j["by_precision_ms"] = p.by_precision;
+  j["by_op_ms"] = p.by_op;
+  j["layers_by_precision"] = p.layers_by_precision;
+  j["layers"] = json::array();
+  for (const auto& r : p.rows) {
+    const LayerProfile& l = r.layer;
+    json shape = json::array();
+    for (int64_t d : l.shape) shape.push_back(d);
+    j["layers"].push_back({{"name", l.name},         {"op", l.op_type},     {"origins", l.origins},
+                           {"precision", l.precision}, {"impl", l.impl},     {"layout", l.layout},
+                           {"shape", shape},           {"ms", l.ms},         {"share", r.share}});
+  }
+  return j;
+}
+
 namespace {
 
 // Small typed readers that name the field on error.

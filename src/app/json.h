@@ -8,6 +8,7 @@
 #include "calibra/calibrate.h"
 #include "calibra/evaluate.h"
 #include "calibra/inspect.h"
+#include "calibra/profile.h"
 #include "calibra/usage.h"
 
 namespace calibra::app {
@@ -23,6 +24,7 @@ json to_json(const DatasetInfo& d);
 json to_json(const EvalResult& r);
 
 json to_json(const CalibrationReport& r);
+json to_json(const ModelProfile& p);
 
 // Parses a model usage config; errors name the field ("preprocessing.mean: ...").
 Result<ModelUsage> usage_from_json(const json& j);

@@ -41,6 +41,19 @@ std::optional<QuantParam> param_of(const Graph& g, const Node& n) {
   return *p;
 }
 
+// Equal declared shapes: fixed dims equal, symbolic dims (a dynamic batch) by name.
+bool same_shape(const Graph& g, const std::string& a, const std::string& b) {
+  auto ta = g.types.find(a), tb = g.types.find(b);
+  if (ta == g.types.end() || tb == g.types.end() || !ta->second.has_shape || !tb->second.has_shape) return false;
+  const auto &x = ta->second.dims, &y = tb->second.dims;
+  if (x.size() != y.size()) return false;
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (x[i].is_fixed() != y[i].is_fixed()) return false;
+    if (x[i].is_fixed() ? x[i].value != y[i].value : (x[i].param.empty() || x[i].param != y[i].param)) return false;
+  }
+  return true;
+}
+
 // The DQ node producing `v` with per-tensor parameters, or null.
 Node* dq_of(Ctx& c, const std::string& v, QuantParam* p, bool allow_per_channel = false) {
   auto it = c.producer.find(v);
@@ -169,9 +182,7 @@ bool fuse_add(Ctx& c, Node& n) {
   Node* da = dq_of(c, n.inputs[0], &pa);
   Node* db = dq_of(c, n.inputs[1], &pb);
   if (!da || !db) return false;
-  auto ta = c.g.types.find(n.inputs[0]), tb = c.g.types.find(n.inputs[1]);
-  if (ta == c.g.types.end() || tb == c.g.types.end() || !ta->second.fully_static() || ta->second.static_shape() != tb->second.static_shape())
-    return false;
+  if (!same_shape(c.g, n.inputs[0], n.inputs[1])) return false;
   Node* q = q_after(c, n.outputs[0], &py);
   if (!q) return false;
   // Residual: one side is a quantized Conv's only output path.

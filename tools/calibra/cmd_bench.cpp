@@ -1,9 +1,12 @@
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <optional>
 
 #include "app/json.h"
 #include "calibra/bench.h"
+#include "calibra/profile.h"
 #include "cli.h"
 
 namespace calibra::cli {
@@ -18,46 +21,26 @@ struct BenchArgs {
   bool profile = false;
 };
 
-// Per-layer times: median over `runs` profiled runs, slowest first.
-int print_profile(const std::shared_ptr<Model>& model, const BenchArgs& a) {
-  SessionOptions so;
-  so.threads = a.opts.threads;
-  so.use_dnnl = !a.reference;
-  auto s = Session::create(model, so);
-  if (!s.is_ok()) return fail(s.status());
-  auto inputs = random_inputs(*model, a.opts.seed, a.opts.batch);
-  const int runs = 30;
-  std::vector<RunProfile> profiles(runs);
-  for (int i = 0; i < 3; ++i) (void)(*s)->run(inputs);
-  for (auto& p : profiles) {
-    auto r = (*s)->run_profiled(inputs, &p);
-    if (!r.is_ok()) return fail(r.status());
-  }
-  const size_t n = profiles[0].layers.size();
-  std::vector<std::pair<double, size_t>> order;
-  double total = 0;
-  std::vector<double> totals;
-  for (const auto& p : profiles) totals.push_back(p.total_ms);
-  std::sort(totals.begin(), totals.end());
-  total = totals[totals.size() / 2];
-  for (size_t i = 0; i < n; ++i) {
-    std::vector<double> v;
-    for (const auto& p : profiles) v.push_back(p.layers[i].ms);
-    std::sort(v.begin(), v.end());
-    order.emplace_back(v[v.size() / 2], i);
-  }
-  double sum = 0;
-  for (auto& [ms, i] : order) sum += ms;
-  std::sort(order.rbegin(), order.rend());
-  std::printf("Profile     median of %d runs: total %.3f ms, layers %.3f ms\n", runs, total, sum);
+// Per-layer times (median of 30 profiled runs), slowest first, and the summaries.
+void print_profile(const ModelProfile& p) {
+  std::printf("Profile     median of %d runs: total %.3f ms, layers %.3f ms\n", p.runs, p.total_ms, p.layers_ms);
+  std::string prec, ops;
+  for (const auto& [k, ms] : p.by_precision) prec += (prec.empty() ? "" : ", ") + k + " " + fixed(ms, 3) + " ms";
+  std::vector<std::pair<double, std::string>> by_op;
+  for (const auto& [k, ms] : p.by_op) by_op.emplace_back(-ms, k);
+  std::sort(by_op.begin(), by_op.end());
+  for (const auto& [ms, k] : by_op) ops += (ops.empty() ? "" : ", ") + k + " " + fixed(-ms, 3);
+  std::printf("By precision %s\n", prec.c_str());
+  std::printf("By op       %s\n", ops.c_str());
+  std::vector<size_t> order(p.rows.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return p.rows[a].layer.ms > p.rows[b].layer.ms; });
   std::printf("  %-40s %-18s %-6s %-26s %-16s %-9s %9s %6s\n", "layer", "op", "prec", "impl", "shape", "layout", "ms", "%");
-  for (auto& [ms, i] : order) {
-    const LayerProfile& l = profiles[0].layers[i];
+  for (size_t i : order) {
+    const LayerProfile& l = p.rows[i].layer;
     std::printf("  %-40.40s %-18.18s %-6s %-26.26s %-16.16s %-9.9s %9.4f %5.1f%%\n", l.name.c_str(), l.op_type.c_str(),
-                l.precision.c_str(), l.impl.c_str(), shape_str(l.shape).c_str(), l.layout.c_str(), ms,
-                100 * ms / std::max(total, 1e-9));
+                l.precision.c_str(), l.impl.c_str(), shape_str(l.shape).c_str(), l.layout.c_str(), l.ms, 100 * p.rows[i].share);
   }
-  return 0;
 }
 
 int bench_main(BenchArgs a) {
@@ -74,10 +57,20 @@ int bench_main(BenchArgs a) {
   auto r = run_benchmark(*model, a.opts);
   if (tty) std::fprintf(stderr, "\r                    \r");
   if (!r.is_ok()) return fail(r.status());
+  std::optional<ModelProfile> prof;
+  if (a.profile) {
+    SessionOptions so;
+    so.threads = a.opts.threads;
+    so.use_dnnl = !a.reference;
+    auto p = profile_model(*model, random_inputs(**model, a.opts.seed, a.opts.batch), so);
+    if (!p.is_ok()) return fail(p.status());
+    prof = *p;
+  }
   const BenchResult& b = *r;
   if (a.json) {
     app::json j = app::to_json(b);
     j["model"] = a.model;
+    if (prof) j["profile"] = app::to_json(*prof);
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }
@@ -91,7 +84,7 @@ int bench_main(BenchArgs a) {
               human_bytes(b.plan.live_peak_bytes).c_str());
   std::printf("Plan        %zu steps, %zu reorders, %s convolution layouts\n", b.plan.steps, b.plan.reorders,
               b.plan.conv_layout.c_str());
-  if (a.profile) return print_profile(*model, a);
+  if (prof) print_profile(*prof);
   return 0;
 }
 
@@ -111,7 +104,7 @@ void add_bench(CLI::App& app, int* rc) {
   cmd->add_option("--warmup", a->opts.warmup, "Warm-up runs per stream")->check(CLI::Range(0, 10000));
   cmd->add_option("--seed", a->opts.seed, "Seed for the random inputs");
   cmd->add_flag("--reference", a->reference, "Use the reference kernels only (slow)");
-  cmd->add_flag("--profile", a->profile, "Also print per-layer times (median of 30 profiled runs)");
+  cmd->add_flag("--profile", a->profile, "Also per-layer times, precision (U8/I8/FP32) and implementation (median of 30 runs)");
   cmd->add_flag("--json", a->json, "Print one JSON object (latency_ms.median, latency_ms.p90, throughput_fps, ...)");
   cmd->footer(
       "Examples:\n"
