@@ -19,7 +19,7 @@ struct CalibrateOptions {
   size_t subset = 300;          // samples for statistics
   double subset_percent = 0;    // > 0: that share of the dataset instead
   uint64_t seed = 0;
-  std::string algorithm = "kl";  // minmax | percentile | kl | mse | auto
+  std::string algorithm = "percentile";  // minmax | percentile | kl | mse | auto
   double percentile = 99.99;
   std::string preset = "performance";  // performance | mixed
   bool per_tensor_weights = false;

@@ -46,7 +46,7 @@ struct QdqGraph {
 
 struct QuantizeOptions {
   QuantScheme scheme;
-  std::string algorithm = "kl";
+  std::string algorithm = "percentile";
   double percentile = 99.99;
   // Per-tensor algorithm overrides (accuracy-aware mode tries others per layer).
   std::map<std::string, std::string> tensor_algorithm;
