@@ -30,6 +30,12 @@ struct ModelInfo {
   std::string int8_reason;        // why not (or what will be quantized)
   int quantizable_layers = 0;     // Conv / ConvTranspose / Gemm / MatMul nodes
   bool dynamic_batch = false;
+  // Runtime precision of each executed layer (after fusion), when the model runs.
+  struct Layer {
+    std::string name, op, precision;
+  };
+  std::vector<Layer> layers;
+  std::map<std::string, int> layers_by_precision;  // U8 / I8 / FP32
 };
 
 Result<ModelInfo> inspect_model(const std::string& path);

@@ -35,6 +35,9 @@ json to_json(const ModelInfo& m) {
   j["unsupported"] = m.unsupported;
   j["quantizable_layers"] = m.quantizable_layers;
   j["int8"] = {{"possible", m.int8_possible}, {"reason", m.int8_reason}};
+  j["layers_by_precision"] = m.layers_by_precision;
+  j["layers"] = json::array();
+  for (const auto& l : m.layers) j["layers"].push_back({{"name", l.name}, {"op", l.op}, {"precision", l.precision}});
   return j;
 }
 

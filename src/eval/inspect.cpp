@@ -3,6 +3,7 @@
 #include <set>
 
 #include "calibra/inspect.h"
+#include "calibra/session.h"
 #include "ir/graph.h"
 #include "onnx/import.h"
 #include "ops/conv.h"
@@ -98,6 +99,23 @@ Result<ModelInfo> inspect_model(const std::string& path) {
   } else {
     info.int8_possible = true;
     info.int8_reason = std::to_string(info.quantizable_layers) + " quantizable layer(s) (Conv/Gemm/MatMul)";
+  }
+  if (info.runnable) {
+    // The precision each layer runs in: plan and run once on seeded random inputs.
+    auto m = Model::load(path);
+    if (m.is_ok()) {
+      SessionOptions so;
+      so.threads = 1;
+      so.deterministic = true;
+      auto s = Session::create(*m, so);
+      RunProfile p;
+      if (s.is_ok() && (*s)->run_profiled(random_inputs(**m), &p).is_ok())
+        for (const auto& l : p.layers) {
+          if (l.op_type == "Reorder") continue;
+          info.layers.push_back({l.name, l.op_type, l.precision});
+          info.layers_by_precision[l.precision]++;
+        }
+    }
   }
   return info;
 }

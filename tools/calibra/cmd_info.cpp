@@ -38,6 +38,12 @@ int info_main(const std::string& path, bool json) {
     for (size_t i = 0; i < m.unsupported.size() && i < 20; ++i) std::printf("            - %s\n", m.unsupported[i].c_str());
   }
   std::printf("INT8        %s: %s\n", m.int8_possible ? "possible" : "not possible", m.int8_reason.c_str());
+  if (!m.layers.empty()) {
+    std::string counts;
+    for (const char* p : {"U8", "I8", "FP32"})
+      if (m.layers_by_precision.count(p)) counts += (counts.empty() ? "" : ", ") + std::to_string(m.layers_by_precision.at(p)) + " " + p;
+    std::printf("Layers      %zu at run time: %s (per layer: --json, or calibra bench --profile)\n", m.layers.size(), counts.c_str());
+  }
   return 0;
 }
 
