@@ -200,6 +200,30 @@ class Calibrator {
     return Status::ok();
   }
 
+  // Runs the FP32 model over the calibration subset in batches of `batch`, feeding every
+  // watched tensor to `collector`.
+  Status observe_all(size_t batch, const std::vector<std::string>& watch, StatsCollector& collector,
+                     double& infer_ms) {
+    const int64_t per = shape_numel(sample_);
+    for (size_t k = 0; k < calib_.size(); k += batch) {
+      const size_t nb = std::min(batch, calib_.size() - k);
+      Shape shape{static_cast<int64_t>(nb)};
+      shape.insert(shape.end(), sample_.begin(), sample_.end());
+      Tensor x(DType::kF32, shape);
+      for (size_t i = 0; i < nb; ++i) {
+        CALIBRA_ASSIGN_OR_RETURN(Tensor one, sample_tensor(data_, calib_[k + i], o_.usage, sample_));
+        std::copy_n(one.data_as<float>(), per, x.data_as<float>() + static_cast<int64_t>(i) * per);
+      }
+      auto a = clock_type::now();
+      CALIBRA_ASSIGN_OR_RETURN(auto out, fp32_session_->run_observed({x}, watch, [&](const std::string& name, const Tensor& t) {
+        collector.observe(name, t);
+      }));
+      infer_ms += std::chrono::duration<double, std::milli>(clock_type::now() - a).count();
+      if (!progress("statistics", k + nb, calib_.size())) return Status::cancelled("calibration cancelled");
+    }
+    return Status::ok();
+  }
+
   Status collect_statistics() {
     auto t0 = clock_type::now();
     SessionOptions so;
@@ -207,17 +231,20 @@ class Calibrator {
     so.deterministic = true;
     CALIBRA_ASSIGN_OR_RETURN(fp32_session_, Session::create(fp32_, so));
     const auto watch = tensors_to_observe(*fp32_->graph(), layers_);
+    // Batches of up to 16 samples when the batch dimension is dynamic (fewer, larger runs).
+    // A graph can still pin batch 1 inside (a Reshape to [1, -1]); then the first batched
+    // run fails and statistics are gathered one sample at a time instead.
+    const auto& in = fp32_->inputs()[0];
+    const size_t batch = !in.dims.empty() && in.dims[0] < 0 ? 16 : 1;
     StatsCollector collector(o_.algorithm != "minmax");
     double infer_ms = 0;
-    for (size_t k = 0; k < calib_.size(); ++k) {
-      CALIBRA_ASSIGN_OR_RETURN(Tensor x, sample_tensor(data_, calib_[k], o_.usage, sample_));
-      auto a = clock_type::now();
-      CALIBRA_ASSIGN_OR_RETURN(auto out, fp32_session_->run_observed({x}, watch, [&](const std::string& name, const Tensor& t) {
-        collector.observe(name, t);
-      }));
-      infer_ms += std::chrono::duration<double, std::milli>(clock_type::now() - a).count();
-      if (!progress("statistics", k + 1, calib_.size())) return Status::cancelled("calibration cancelled");
+    Status st = observe_all(batch, watch, collector, infer_ms);
+    if (!st.is_ok() && batch > 1 && st.code() != StatusCode::kCancelled) {
+      collector = StatsCollector(o_.algorithm != "minmax");
+      infer_ms = 0;
+      st = observe_all(1, watch, collector, infer_ms);
     }
+    CALIBRA_TRY(st);
     stats_ = collector.stats();
     rep_.non_finite_skipped = collector.non_finite_total();
     rep_.stage_seconds["statistics"] = since(t0);

@@ -1,5 +1,7 @@
 #include "quant/quantize_graph.h"
 
+#include "passes/passes.h"
+
 #include <cmath>
 #include <functional>
 #include <numeric>
@@ -363,6 +365,7 @@ Result<QdqGraph> quantize_graph(const Graph& src, const std::vector<LayerDecisio
   }
   for (auto& a : added) g->nodes.push_back(std::move(a));
   CALIBRA_TRY(g->topo_sort());
+  CALIBRA_TRY(remove_dead_nodes(*g));  // the float weights that int8 ones replaced
   out.graph = std::move(g);
   return out;
 }
