@@ -14,6 +14,8 @@ PACKAGES=(
   libjpeg-dev libpng-dev
   # tests
   libgtest-dev libgmock-dev libonnx-testdata libclang-rt-14-dev clang
+  # browser tests of the HTML reports and the workbench (driven by npm playwright-core)
+  chromium
   # test models (exported with Debian's PyTorch) and data
   python3 python3-numpy python3-onnx python3-torch python3-torchvision dataset-fashion-mnist
 )
@@ -25,7 +27,22 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
+# Node.js (>= 20, for playwright-core) comes with the machine; Debian 12's own is 18.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  missing+=(nodejs npm)
+fi
+
+install_npm() {  # the browser tests' npm packages, from package-lock.json
+  local dir=tests/browser
+  if [ ! -d "$dir/node_modules/playwright-core" ]; then
+    echo "setup: installing npm packages in $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+cd "$(dirname "$0")/.."
 if [ ${#missing[@]} -eq 0 ]; then
+  install_npm
   exit 0
 fi
 
@@ -39,3 +56,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+install_npm

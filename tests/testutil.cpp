@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 #include "onnx/tensor_proto.h"
@@ -211,6 +212,51 @@ int run_command(const std::string& cmd, std::string* output) {
   while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) output->append(buf.data(), n);
   int st = pclose(p);
   return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+TinyClassifier write_tiny_classifier(const std::string& dir) {
+  ModelBuilder b(13);
+  b.input("input", DType::kF32, {-1, 1, 12, 12});
+  b.initializer("w1", random_tensor({8, 1, 3, 3}, 1, -0.5f, 0.5f)).initializer("b1", random_tensor({8}, 2, -0.1f, 0.1f));
+  b.initializer("w2", random_tensor({8, 8, 3, 3}, 3, -0.2f, 0.2f)).initializer("fc", random_tensor({10, 8}, 4));
+  b.initializer("fcb", random_tensor({10}, 5));
+  b.node("Conv", {"input", "w1", "b1"}, {"c1"}, {ais("pads", {1, 1, 1, 1})}).node("Relu", {"c1"}, {"r1"});
+  b.node("Conv", {"r1", "w2"}, {"c2"}, {ais("pads", {1, 1, 1, 1})}).node("Add", {"c2", "r1"}, {"a"});
+  b.node("Relu", {"a"}, {"r2"}).node("MaxPool", {"r2"}, {"p"}, {ais("kernel_shape", {2, 2}), ais("strides", {2, 2})});
+  b.node("GlobalAveragePool", {"p"}, {"g"}).node("Flatten", {"g"}, {"f"});
+  b.node("Gemm", {"f", "fc", "fcb"}, {"output"}, {ai("transB", 1)}).output("output");
+  const std::string model = dir + "/model.onnx";
+  {
+    std::string p = b.save();
+    std::filesystem::copy_file(p, model, std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::remove(p);
+  }
+  // 400 images; labels = the FP32 model's predictions.
+  auto m = Model::load(model);
+  SessionOptions one;
+  one.threads = 1;  // tests share the machine: one thread avoids OpenMP spin collapse
+  auto s = Session::create(*m, one);
+  std::string imgs, labels;
+  auto be32 = [](uint32_t v) { return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)}; };
+  imgs = be32(0x803) + be32(400) + be32(12) + be32(12);
+  labels = be32(0x801) + be32(400);
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 400; ++i) {
+    Tensor x(DType::kF32, {1, 1, 12, 12});
+    std::string px;
+    for (int k = 0; k < 144; ++k) {
+      const uint8_t v = static_cast<uint8_t>((rng() % 200) + (k % 12) * 4);
+      px += static_cast<char>(v);
+      x.data_as<float>()[k] = (static_cast<float>(v) / 255.0f - 0.5f) / 0.5f;
+    }
+    imgs += px;
+    auto y = (*s)->run({x});
+    const float* o = (*y)[0].data_as<float>();
+    labels += static_cast<char>(std::max_element(o, o + 10) - o);
+  }
+  std::ofstream(dir + "/d-images-idx3-ubyte", std::ios::binary) << imgs;
+  std::ofstream(dir + "/d-labels-idx1-ubyte", std::ios::binary) << labels;
+  return {model, dir + "/d-images-idx3-ubyte"};
 }
 
 }  // namespace calibra::test

@@ -81,6 +81,14 @@ bool used_dnnl(const Comparison& c, const std::string& op_type = "");
 
 std::string testdata_dir();  // /usr/share/libonnx-testdata/data
 std::string source_dir();    // the repository root
+
+// A small CNN (conv-relu x2 with a residual, pooling, FC) with seeded weights, written to
+// DIR/model.onnx, and 400 12x12 gray images as IDX files (DIR/d-images-idx3-ubyte, with
+// labels) whose labels the FP32 model itself predicts (so its accuracy is 100%).
+struct TinyClassifier {
+  std::string model, images;
+};
+TinyClassifier write_tiny_classifier(const std::string& dir);
 std::string calibra_binary();
 // Runs a shell command, returns its exit code and stdout+stderr.
 int run_command(const std::string& cmd, std::string* output);

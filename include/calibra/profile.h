@@ -23,6 +23,8 @@ struct ModelProfile {
   std::vector<ProfileRow> rows;           // execution order
   double total_ms = 0;                    // median total per run
   double layers_ms = 0;                   // sum of the per-layer medians
+  double unprofiled_ms = 0;               // median time of plain runs interleaved with the profiled ones
+  double overhead = 0;                    // profiled / plain run time - 1 (wall clock, medians)
   std::map<std::string, double> by_precision, by_op;  // ms
   std::map<std::string, int> layers_by_precision;     // compute layers (not reorders)
   int runs = 0;

@@ -59,6 +59,20 @@ json to_json(const BenchResult& b) {
   return j;
 }
 
+json to_json(const InferenceSettings& s) {
+  return {{"batch", s.batch},     {"threads", s.threads},       {"streams", s.streams},
+          {"seconds", s.seconds}, {"iterations", s.iterations}, {"warmup", s.warmup}};
+}
+
+json to_json(const SweepResult& r) {
+  json j;
+  j["points"] = json::array();
+  for (const auto& p : r.points) j["points"].push_back(to_json(p));
+  j["best"] = r.best >= 0 ? json(r.best) : json();
+  j["max_latency_ms"] = r.max_latency_ms > 0 ? json(r.max_latency_ms) : json();
+  return j;
+}
+
 json to_json(const ModelUsage& u) {
   const PreprocessConfig& p = u.preprocessing;
   json resize = {{"mode", p.resize.mode}};
@@ -152,6 +166,8 @@ json to_json(const ModelProfile& p) {
   j["runs"] = p.runs;
   j["total_ms"] = p.total_ms;
   j["layers_ms"] = p.layers_ms;
+  j["unprofiled_ms"] = p.unprofiled_ms;
+  j["profiling_overhead"] = p.overhead;
   j["by_precision_ms"] = p.by_precision;
   j["by_op_ms"] = p.by_op;
   j["layers_by_precision"] = p.layers_by_precision;
@@ -163,6 +179,68 @@ json to_json(const ModelProfile& p) {
     j["layers"].push_back({{"name", l.name},         {"op", l.op_type},     {"origins", l.origins},
                            {"precision", l.precision}, {"impl", l.impl},     {"layout", l.layout},
                            {"shape", shape},           {"ms", l.ms},         {"share", r.share}});
+  }
+  return j;
+}
+
+namespace {
+
+json to_json(const CompareSide& s) {
+  json j;
+  j["path"] = s.path;
+  j["precision"] = s.precision;
+  j["file_bytes"] = s.file_bytes;
+  j["weight_bytes"] = s.weight_bytes;
+  j["memory_bytes"] = s.memory_bytes;
+  j["accuracy"] = s.top1 ? json{{"top1", *s.top1}, {"top5", s.top5 ? json(*s.top5) : json()}} : json();
+  j["speed"] = app::to_json(s.speed);
+  j["layers_by_precision"] = s.layers_by_precision;
+  j["profile"] = {{"runs", s.profile.runs},
+                  {"total_ms", s.profile.total_ms},
+                  {"unprofiled_ms", s.profile.unprofiled_ms},
+                  {"by_precision_ms", s.profile.by_precision},
+                  {"by_op_ms", s.profile.by_op}};
+  return j;
+}
+
+json to_json(const std::optional<LayerSide>& s) {
+  if (!s) return json();
+  return {{"steps", s->steps}, {"op", s->op}, {"precision", s->precision}, {"impl", s->impl}, {"ms", s->ms}};
+}
+
+json opt(const std::optional<double>& v) { return v ? json(*v) : json(); }
+
+}  // namespace
+
+json to_json(const CompareResult& r) {
+  json j;
+  j["schema"] = "calibra.compare/1";
+  j["a"] = to_json(r.a);
+  j["b"] = to_json(r.b);
+  j["settings"] = to_json(r.settings);
+  j["rounds"] = r.rounds;
+  j["dataset"] = r.dataset ? to_json(*r.dataset) : json();
+  j["usage"] = to_json(r.usage);
+  j["annotated"] = r.annotated;
+  j["accuracy"] = r.top1_drop ? json{{"top1_drop", *r.top1_drop}, {"top5_drop", opt(r.top5_drop)}} : json();
+  j["ratios"] = {{"throughput", r.throughput_ratio}, {"latency", r.latency_ratio}, {"size", r.size_ratio}};
+  j["error_samples"] = r.error_samples;
+  j["layers"] = json::array();
+  for (const auto& l : r.layers)
+    j["layers"].push_back({{"nodes", l.nodes},         {"op", l.op},         {"a", to_json(l.a)},
+                           {"b", to_json(l.b)},         {"delta_ms", l.delta_ms()}, {"output", l.output},
+                           {"sqnr_db", opt(l.sqnr_db)}, {"cosine", opt(l.cosine)},  {"note", l.note}});
+  if (r.predictions) {
+    const PredictionDiff& d = *r.predictions;
+    json p = {{"samples", d.samples}, {"changed", d.changed}, {"fixed", d.fixed}, {"broken", d.broken},
+              {"mean_mse", d.mean_mse}, {"max_mse", d.max_mse}, {"mse", d.mse}};
+    p["changes"] = json::array();
+    for (const auto& c : d.changes)
+      p["changes"].push_back({{"index", c.index},   {"source", c.source}, {"label", c.label >= 0 ? json(c.label) : json()},
+                              {"pred_a", c.pred_a}, {"pred_b", c.pred_b}, {"mse", c.mse}});
+    j["predictions"] = std::move(p);
+  } else {
+    j["predictions"] = json();
   }
   return j;
 }
@@ -236,14 +314,40 @@ Result<ModelUsage> usage_from_json(const json& j) {
   return u;
 }
 
-Result<ModelUsage> load_usage(const std::string& path) {
+Result<InferenceSettings> settings_from_json(const json& j, InferenceSettings s) {
+  if (!j.is_object()) return Status::invalid_argument("inference settings must be a JSON object");
+  Reader r{j, "", {}};
+  r.get("batch", &s.batch);
+  r.get("threads", &s.threads);
+  r.get("streams", &s.streams);
+  r.get("seconds", &s.seconds);
+  r.get("iterations", &s.iterations);
+  r.get("warmup", &s.warmup);
+  CALIBRA_TRY(r.error);
+  for (const auto& [k, v] : j.items())
+    if (k != "batch" && k != "threads" && k != "streams" && k != "seconds" && k != "iterations" && k != "warmup")
+      return Status::invalid_argument("unknown field '" + k + "' (batch, threads, streams, seconds, iterations, warmup)");
+  return s;
+}
+
+Result<json> load_json_file(const std::string& path, const std::string& what) {
   CALIBRA_ASSIGN_OR_RETURN(std::string text, read_file(path, size_t(1) << 20));
-  json j;
   try {
-    j = json::parse(text);
+    return json::parse(text);
   } catch (const json::parse_error& e) {
-    return Status::invalid_argument("'" + path + "' is not valid JSON (" + std::string(e.what()) + ")");
+    return Status::invalid_argument(what + " '" + path + "' is not valid JSON (" + std::string(e.what()) + ")");
   }
+}
+
+Result<InferenceSettings> load_settings(const std::string& path, const InferenceSettings& defaults) {
+  CALIBRA_ASSIGN_OR_RETURN(json j, load_json_file(path, "inference settings"));
+  auto s = settings_from_json(j, defaults);
+  if (!s.is_ok()) return s.status().with_context("inference settings '" + path + "'");
+  return s;
+}
+
+Result<ModelUsage> load_usage(const std::string& path) {
+  CALIBRA_ASSIGN_OR_RETURN(json j, load_json_file(path, "model usage config"));
   auto u = usage_from_json(j);
   if (!u.is_ok()) return u.status().with_context("model usage config '" + path + "'");
   u->source = path;

@@ -1,6 +1,7 @@
 #include "calibra/profile.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace calibra {
 
@@ -16,13 +17,27 @@ Result<ModelProfile> profile_model(std::shared_ptr<const Model> model, const std
   if (runs < 1) return Status::invalid_argument("profile runs must be at least 1");
   CALIBRA_ASSIGN_OR_RETURN(auto s, Session::create(model, opts));
   for (int i = 0; i < 3; ++i) CALIBRA_TRY(s->run(inputs).status());
+  // Profiled and plain runs alternate, so the profiling overhead is measured under the same
+  // machine conditions.
   std::vector<RunProfile> profiles(static_cast<size_t>(runs));
-  for (auto& p : profiles) CALIBRA_TRY(s->run_profiled(inputs, &p).status());
+  std::vector<double> plain, profiled;
+  using clock = std::chrono::steady_clock;
+  auto ms_since = [](clock::time_point a) { return std::chrono::duration<double, std::milli>(clock::now() - a).count(); };
+  for (auto& p : profiles) {
+    auto a = clock::now();
+    CALIBRA_TRY(s->run_profiled(inputs, &p).status());
+    profiled.push_back(ms_since(a));
+    a = clock::now();
+    CALIBRA_TRY(s->run(inputs).status());
+    plain.push_back(ms_since(a));
+  }
   ModelProfile mp;
   mp.runs = runs;
   std::vector<double> totals;
   for (const auto& p : profiles) totals.push_back(p.total_ms);
   mp.total_ms = median(totals);
+  mp.unprofiled_ms = median(plain);
+  mp.overhead = mp.unprofiled_ms > 0 ? median(profiled) / mp.unprofiled_ms - 1 : 0;
   const size_t n = profiles[0].layers.size();
   for (size_t i = 0; i < n; ++i) {
     std::vector<double> v;

@@ -23,6 +23,8 @@
 #include "core/cpu.h"
 #include "ir/graph.h"
 #include "onnx/export.h"
+#include "data/sample_tensor.h"
+#include "quant/error_stats.h"
 #include "quant/quantize_graph.h"
 #include "runtime/model_util.h"
 
@@ -71,40 +73,6 @@ class SubsetDataset final : public Dataset {
  private:
   const Dataset& base_;
   std::vector<size_t> idx_;
-};
-
-Result<Tensor> sample_tensor(const Dataset& d, size_t i, const ModelUsage& u, const Shape& sample) {
-  CALIBRA_ASSIGN_OR_RETURN(Sample s, d.get(i));
-  Shape shape{1};
-  shape.insert(shape.end(), sample.begin(), sample.end());
-  Tensor t(DType::kF32, shape);
-  if (s.tensor.defined()) return s.tensor.reshaped(shape);
-  CALIBRA_TRY(preprocess(s.image, u.preprocessing, sample, t.data_as<float>()));
-  return t;
-}
-
-void dequantize_into(const Tensor& q, const QuantParam& p, std::vector<double>* out) {
-  out->resize(static_cast<size_t>(q.numel()));
-  for (int64_t i = 0; i < q.numel(); ++i) {
-    const int32_t v = q.dtype() == DType::kU8 ? q.data_as<uint8_t>()[i] : q.data_as<int8_t>()[i];
-    (*out)[static_cast<size_t>(i)] = static_cast<double>(p.s()) * (v - p.zp());
-  }
-}
-
-struct ErrorAcc {
-  double signal = 0, noise = 0, dot = 0, na = 0, nb = 0;
-  void add(const std::vector<double>& ref, const std::vector<double>& got) {
-    for (size_t i = 0; i < ref.size() && i < got.size(); ++i) {
-      const double r = ref[i], g = got[i];
-      signal += r * r;
-      noise += (r - g) * (r - g);
-      dot += r * g;
-      na += r * r;
-      nb += g * g;
-    }
-  }
-  double sqnr_db() const { return noise > 0 ? 10 * std::log10(signal / noise) : 200.0; }
-  double cosine() const { return na > 0 && nb > 0 ? dot / std::sqrt(na * nb) : 1.0; }
 };
 
 long peak_rss_kb() {
@@ -311,8 +279,7 @@ class Calibrator {
       CALIBRA_ASSIGN_OR_RETURN(auto b, qs->run_observed({x}, q_watch, [&](const std::string& name, const Tensor& t) {
         const std::string& fp = back[name];
         std::vector<double> got;
-        if (t.dtype() == DType::kF32) got.assign(t.data_as<float>(), t.data_as<float>() + t.numel());
-        else dequantize_into(t, qdq_.tensors[fp].param, &got);
+        values_of(t, &qdq_.tensors[fp].param, &got);
         err[fp].add(ref[fp], got);
       }));
       (void)a;

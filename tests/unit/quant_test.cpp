@@ -167,55 +167,15 @@ TEST(Scheme, WeightsSevenAndEightBitsPerChannel) {
   EXPECT_EQ(default_scheme(Preset::kPerformance).weight_bits, cpu_has_vnni() ? 8 : 7);
 }
 
-// A small CNN (conv-relu x2 with a residual, pooling, FC) with seeded weights, and a
-// dataset of images whose labels the FP32 model itself predicts (so accuracy is 100%).
 class CalibrateTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::temp_directory_path() / ("calibra_cal_" + std::to_string(getpid()));
     fs::create_directories(dir_);
-    ModelBuilder b(13);
-    b.input("input", DType::kF32, {-1, 1, 12, 12});
-    b.initializer("w1", random_tensor({8, 1, 3, 3}, 1, -0.5f, 0.5f)).initializer("b1", random_tensor({8}, 2, -0.1f, 0.1f));
-    b.initializer("w2", random_tensor({8, 8, 3, 3}, 3, -0.2f, 0.2f)).initializer("fc", random_tensor({10, 8}, 4));
-    b.initializer("fcb", random_tensor({10}, 5));
-    b.node("Conv", {"input", "w1", "b1"}, {"c1"}, {ais("pads", {1, 1, 1, 1})}).node("Relu", {"c1"}, {"r1"});
-    b.node("Conv", {"r1", "w2"}, {"c2"}, {ais("pads", {1, 1, 1, 1})}).node("Add", {"c2", "r1"}, {"a"});
-    b.node("Relu", {"a"}, {"r2"}).node("MaxPool", {"r2"}, {"p"}, {ais("kernel_shape", {2, 2}), ais("strides", {2, 2})});
-    b.node("GlobalAveragePool", {"p"}, {"g"}).node("Flatten", {"g"}, {"f"});
-    b.node("Gemm", {"f", "fc", "fcb"}, {"output"}, {ai("transB", 1)}).output("output");
-    model_ = (dir_ / "model.onnx").string();
-    {
-      std::string p = b.save();
-      fs::copy_file(p, model_);
-      fs::remove(p);
-    }
-    // 400 images; labels = the FP32 model's predictions.
+    const auto tiny = write_tiny_classifier(dir_.string());
+    model_ = tiny.model;
     auto m = Model::load(model_);
-    SessionOptions one;
-    one.threads = 1;  // tests share the machine: one thread avoids OpenMP spin collapse
-    auto s = Session::create(*m, one);
-    std::string imgs, labels;
-    auto be32 = [](uint32_t v) { return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)}; };
-    imgs = be32(0x803) + be32(400) + be32(12) + be32(12);
-    labels = be32(0x801) + be32(400);
-    std::mt19937_64 rng(7);
-    for (int i = 0; i < 400; ++i) {
-      Tensor x(DType::kF32, {1, 1, 12, 12});
-      std::string px;
-      for (int k = 0; k < 144; ++k) {
-        const uint8_t v = static_cast<uint8_t>((rng() % 200) + (k % 12) * 4);
-        px += static_cast<char>(v);
-        x.data_as<float>()[k] = (static_cast<float>(v) / 255.0f - 0.5f) / 0.5f;
-      }
-      imgs += px;
-      auto y = (*s)->run({x});
-      const float* o = (*y)[0].data_as<float>();
-      labels += static_cast<char>(std::max_element(o, o + 10) - o);
-    }
-    std::ofstream(dir_ / "d-images-idx3-ubyte", std::ios::binary) << imgs;
-    std::ofstream(dir_ / "d-labels-idx1-ubyte", std::ios::binary) << labels;
-    auto d = open_dataset((dir_ / "d-images-idx3-ubyte").string());
+    auto d = open_dataset(tiny.images);
     ASSERT_TRUE(d.is_ok()) << d.status().to_string();
     data_ = std::move(*d);
     opts_.usage = default_usage(**m, data_->info());

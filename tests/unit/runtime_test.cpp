@@ -1,9 +1,12 @@
 // Planner, memory plan and sessions: buffer reuse, in-place execution, views, dynamic
 // shapes, concurrency, input validation, profiles.
+#include <omp.h>
+
 #include <cstring>
 #include <thread>
 
 #include "calibra/bench.h"
+#include "calibra/profile.h"
 #include "core/npy.h"
 #include "ir/graph.h"
 #include "runtime/executor.h"
@@ -192,6 +195,116 @@ TEST(Benchmark, ReportsLatencyAndThroughput) {
   auto bad = run_benchmark(fixed, o);
   ASSERT_FALSE(bad.is_ok());
   EXPECT_NE(bad.status().message().find("--batch 1"), std::string::npos) << bad.status().message();
+}
+
+TEST(Benchmark, SettingsAreValidatedWithAdvice) {
+  auto m = chain_model(2, 8, 8, true);
+  const int cores = omp_get_num_procs();
+  auto msg = [&](InferenceSettings s) {
+    Status st = validate_settings(s, *m);
+    return st.is_ok() ? std::string() : st.message();
+  };
+  InferenceSettings s;
+  EXPECT_EQ(msg(s), "");
+  s.streams = cores + 1;
+  EXPECT_NE(msg(s).find("use " + std::to_string(cores) + " stream(s) or fewer"), std::string::npos) << msg(s);
+  s.streams = 2;
+  s.threads = 1;
+  EXPECT_NE(msg(s).find("one per stream"), std::string::npos);
+  s = {};
+  s.threads = cores + 1;
+  EXPECT_NE(msg(s).find("cores"), std::string::npos);
+  s = {};
+  s.batch = 0;
+  EXPECT_NE(msg(s).find("at least 1"), std::string::npos);
+  s = {};
+  s.seconds = -1;
+  EXPECT_NE(msg(s), "");
+}
+
+TEST(Benchmark, CancellingReturnsCancelled) {
+  auto m = chain_model(2, 8, 8, true);
+  BenchOptions o;
+  o.threads = 1;
+  o.seconds = 30;
+  int calls = 0;
+  o.progress = [&](double) { return ++calls < 2; };
+  auto r = run_benchmark(m, o);
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kCancelled);
+}
+
+TEST(Benchmark, MergedRoundsPoolLatencies) {
+  BenchResult a, b;
+  a.batch = b.batch = 2;
+  a.iterations = 2, a.duration_s = 1, a.latencies_ms = {1, 3};
+  b.iterations = 3, b.duration_s = 2, b.latencies_ms = {2, 4, 5};
+  auto m = merge_bench(a, b);
+  EXPECT_EQ(m.iterations, 5);
+  EXPECT_DOUBLE_EQ(m.throughput_fps, 10.0 / 3.0);
+  EXPECT_DOUBLE_EQ(m.latency_ms.median, 3);
+  EXPECT_DOUBLE_EQ(m.latency_ms.max, 5);
+}
+
+TEST(Sweep, EveryPointMeasuredAndTheSweetSpotRespectsTheBound) {
+  auto m = chain_model(2, 8, 8, true);
+  SweepOptions o;
+  o.base.threads = 1;
+  o.base.iterations = 5;
+  o.batches = {1, 3};
+  size_t last = 0;
+  o.progress = [&](size_t done, size_t) {
+    last = done;
+    return true;
+  };
+  auto r = run_sweep(m, o);
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  ASSERT_EQ(r->points.size(), 2u);  // streams 1 only with one thread
+  EXPECT_EQ(r->points[1].batch, 3);
+  EXPECT_EQ(last, 2u);
+  ASSERT_GE(r->best, 0);
+  for (const auto& p : r->points) EXPECT_LE(p.throughput_fps, r->points[static_cast<size_t>(r->best)].throughput_fps);
+  o.max_latency_ms = 1e-9;  // nothing is that fast
+  auto none = run_sweep(m, o);
+  ASSERT_TRUE(none.is_ok());
+  EXPECT_EQ(none->best, -1);
+  // A bad point is refused before anything runs.
+  o.streams = {1, 2};
+  auto bad = run_sweep(m, o);
+  ASSERT_FALSE(bad.is_ok());
+  EXPECT_NE(bad.status().message().find("one per stream"), std::string::npos);
+  // A fixed-batch model cannot sweep batches.
+  SweepOptions f;
+  f.base.threads = 1;
+  f.base.iterations = 2;
+  EXPECT_FALSE(run_sweep(chain_model(1, 4, 4), f).is_ok());
+}
+
+// The per-layer medians add up to the median total (the executor's gaps between steps are
+// small): within 25%, a bound loose enough for a loaded CI machine, tight enough to catch a
+// layer that is not timed or is timed twice. Shares, precisions and summaries are consistent.
+TEST(Profile, LayerTimesAddUpToTheTotal) {
+  auto m = chain_model(3, 32, 32);  // 3 steps: one untimed step would miss ~33%
+  SessionOptions so;
+  so.threads = 1;
+  auto p = profile_model(m, random_inputs(*m, 1), so, 15);
+  ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+  ASSERT_FALSE(p->rows.empty());
+  EXPECT_NEAR(p->layers_ms, p->total_ms, 0.25 * p->total_ms);
+  EXPECT_GT(p->unprofiled_ms, 0);
+  double shares = 0, by_prec = 0;
+  int computed = 0;
+  for (const auto& r : p->rows) {
+    shares += r.share;
+    EXPECT_FALSE(r.layer.impl.empty()) << r.layer.name;
+    EXPECT_EQ(r.layer.precision, "FP32");
+    computed += r.layer.op_type != "Reorder";
+  }
+  for (const auto& [k, ms] : p->by_precision) by_prec += ms;
+  EXPECT_NEAR(shares, p->layers_ms / p->total_ms, 1e-9);
+  EXPECT_NEAR(by_prec, p->layers_ms, 1e-9);
+  EXPECT_EQ(p->layers_by_precision.at("FP32"), computed);
+  EXPECT_FALSE(profile_model(m, random_inputs(*m, 1), so, 0).is_ok());
 }
 
 TEST(LatencyStats, NearestRankPercentiles) {

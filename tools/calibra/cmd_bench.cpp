@@ -15,15 +15,60 @@ namespace {
 
 struct BenchArgs {
   std::string model;
+  SettingsArgs settings;
   BenchOptions opts;
   bool json = false;
   bool reference = false;
   bool profile = false;
+  bool sweep = false;
+  std::vector<int64_t> batches;
+  std::vector<int> stream_counts;
+  double max_latency = 0;
 };
+
+int sweep_main(const BenchArgs& a, std::shared_ptr<const Model> model) {
+  SweepOptions so;
+  so.base = a.opts;
+  if (!a.batches.empty()) so.batches = a.batches;
+  so.streams = a.stream_counts;
+  so.max_latency_ms = a.max_latency;
+  const bool tty = isatty(fileno(stderr)) && !a.json;
+  if (tty)
+    so.progress = [](size_t done, size_t total) {
+      std::fprintf(stderr, "\rsweep point %zu/%zu", std::min(done + 1, total), total);
+      std::fflush(stderr);
+      return true;
+    };
+  auto r = run_sweep(model, so);
+  if (tty) std::fprintf(stderr, "\r                         \r");
+  if (!r.is_ok()) return fail(r.status());
+  if (a.json) {
+    app::json j = app::to_json(*r);
+    j["model"] = a.model;
+    std::printf("%s\n", j.dump(2).c_str());
+    return 0;
+  }
+  std::printf("Sweep       %s: %zu points, %d thread(s)%s\n", a.model.c_str(), r->points.size(),
+              r->points.empty() ? 0 : r->points[0].threads,
+              a.max_latency > 0 ? (", latency bound " + fixed(a.max_latency, 2) + " ms").c_str() : "");
+  std::printf("  %6s %8s %14s %12s %12s\n", "batch", "streams", "throughput/s", "median ms", "p90 ms");
+  for (size_t i = 0; i < r->points.size(); ++i) {
+    const auto& p = r->points[i];
+    std::printf("  %6lld %8d %14.2f %12.3f %12.3f%s\n", static_cast<long long>(p.batch), p.streams, p.throughput_fps,
+                p.latency_ms.median, p.latency_ms.p90, static_cast<int>(i) == r->best ? "   <- best" : "");
+  }
+  if (r->best < 0)
+    std::printf("No point meets the latency bound of %.2f ms; the lowest median latency was %.3f ms.\n", a.max_latency,
+                std::min_element(r->points.begin(), r->points.end(), [](const auto& x, const auto& y) {
+                  return x.latency_ms.median < y.latency_ms.median;
+                })->latency_ms.median);
+  return 0;
+}
 
 // Per-layer times (median of 30 profiled runs), slowest first, and the summaries.
 void print_profile(const ModelProfile& p) {
-  std::printf("Profile     median of %d runs: total %.3f ms, layers %.3f ms\n", p.runs, p.total_ms, p.layers_ms);
+  std::printf("Profile     median of %d runs: total %.3f ms, layers %.3f ms; plain runs %.3f ms (profiling adds %+.1f%%)\n",
+              p.runs, p.total_ms, p.layers_ms, p.unprofiled_ms, 100 * p.overhead);
   std::string prec, ops;
   for (const auto& [k, ms] : p.by_precision) prec += (prec.empty() ? "" : ", ") + k + " " + fixed(ms, 3) + " ms";
   std::vector<std::pair<double, std::string>> by_op;
@@ -44,8 +89,12 @@ void print_profile(const ModelProfile& p) {
 }
 
 int bench_main(BenchArgs a) {
+  auto settings = resolve_settings(a.settings);
+  if (!settings.is_ok()) return fail(settings.status());
+  static_cast<InferenceSettings&>(a.opts) = *settings;
   auto model = Model::load(a.model);
   if (!model.is_ok()) return fail(model.status());
+  if (a.sweep) return sweep_main(a, *model);
   const bool tty = isatty(fileno(stderr)) && !a.json;
   a.opts.use_dnnl = !a.reference;
   if (tty)
@@ -94,23 +143,23 @@ void add_bench(CLI::App& app, int* rc) {
   auto a = std::make_shared<BenchArgs>();
   auto* cmd = app.add_subcommand("bench", "Measure latency and throughput");
   cmd->add_option("MODEL", a->model, "ONNX model file")->required();
-  cmd->add_option("--batch,-b", a->opts.batch, "Batch size")->check(CLI::Range(int64_t{1}, int64_t{65536}));
-  cmd->add_option("--threads,-t", a->opts.threads, "Total threads (0 = all cores)")->check(CLI::Range(0, 256));
-  cmd->add_option("--streams,-s", a->opts.streams, "Inference requests in flight at once")->check(CLI::Range(1, 64));
-  auto* time = cmd->add_option("--time", a->opts.seconds, "Seconds to measure (default 5)")->check(CLI::Range(0.01, 86400.0));
-  cmd->add_option("--iterations,-n", a->opts.iterations, "Inferences to measure instead of a duration")
-      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40))
-      ->excludes(time);
-  cmd->add_option("--warmup", a->opts.warmup, "Warm-up runs per stream")->check(CLI::Range(0, 10000));
+  add_settings_options(cmd, &a->settings);
   cmd->add_option("--seed", a->opts.seed, "Seed for the random inputs");
   cmd->add_flag("--reference", a->reference, "Use the reference kernels only (slow)");
   cmd->add_flag("--profile", a->profile, "Also per-layer times, precision (U8/I8/FP32) and implementation (median of 30 runs)");
+  cmd->add_flag("--sweep", a->sweep, "Dense sweep over batch x streams (1 s per point unless --time/-n)");
+  cmd->add_option("--batches", a->batches, "Sweep batch sizes (default 1,2,4,8,16)")->delimiter(',');
+  cmd->add_option("--stream-counts", a->stream_counts, "Sweep stream counts (default 1..threads)")->delimiter(',');
+  cmd->add_option("--max-latency", a->max_latency, "Sweep: best throughput with median latency under this (ms)")
+      ->check(CLI::Range(0.0, 1e9));
   cmd->add_flag("--json", a->json, "Print one JSON object (latency_ms.median, latency_ms.p90, throughput_fps, ...)");
   cmd->footer(
       "Examples:\n"
       "  calibra bench model.onnx                       # all cores, 1 stream, 5 s\n"
       "  calibra bench model.onnx -t 1 -n 200 --json\n"
-      "  calibra bench model.onnx -t 2 -s 2 -b 4        # throughput mode: 2 requests in flight");
+      "  calibra bench model.onnx -t 2 -s 2 -b 4        # throughput mode: 2 requests in flight\n"
+      "  calibra bench model.onnx --profile             # per-layer times, precision, implementation\n"
+      "  calibra bench model.onnx --sweep --max-latency 20   # batch x streams table and the sweet spot");
   cmd->callback([=] { *rc = bench_main(*a); });
 }
 

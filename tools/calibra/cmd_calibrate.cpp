@@ -39,28 +39,11 @@ int calibrate_main(CalibrateArgs a) {
   a.opts.bias_correction = a.bias == "on";
   auto model = Model::load(a.model, LoadOptions{true, true, true});
   if (!model.is_ok()) return fail(model.status());
-  DatasetOptions dopts;
-  dopts.skip_bad = a.skip_bad;
-  if (!(*model)->inputs().empty()) {
-    dopts.generated_shape = (*model)->inputs()[0].concrete(1);
-    if (!dopts.generated_shape.empty()) dopts.generated_shape.erase(dopts.generated_shape.begin());
-  }
-  auto data = open_dataset(a.dataset, dopts);
+  auto data = open_dataset_for(a.dataset, **model, a.skip_bad);
   if (!data.is_ok()) return fail(data.status());
-  if (!a.config.empty()) {
-    auto u = app::load_usage(a.config);
-    if (!u.is_ok()) return fail(u.status());
-    a.opts.usage = *u;
-  } else {
-    std::filesystem::path sibling = std::filesystem::path(a.model).replace_extension(".usage.json");
-    if (std::filesystem::exists(sibling)) {
-      auto u = app::load_usage(sibling.string());
-      if (!u.is_ok()) return fail(u.status());
-      a.opts.usage = *u;
-    } else {
-      a.opts.usage = default_usage(**model, (*data)->info());
-    }
-  }
+  auto usage = resolve_usage(a.config, {a.model}, **model, (*data)->info());
+  if (!usage.is_ok()) return fail(usage.status());
+  a.opts.usage = *usage;
   const bool tty = isatty(fileno(stderr));
   std::string last_stage;
   a.opts.progress = [&](const std::string& stage, size_t done, size_t total) {

@@ -1,7 +1,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <filesystem>
 
 #include "app/json.h"
 #include "calibra/evaluate.h"
@@ -18,39 +17,12 @@ struct EvalArgs {
   uint64_t seed = 0;
 };
 
-// The usage config: --config, else MODEL's sibling "<stem>.usage.json", else defaults.
-Result<ModelUsage> resolve_usage(const EvalArgs& a, const Model& model, const DatasetInfo& info) {
-  if (!a.config.empty()) return app::load_usage(a.config);
-  std::filesystem::path sibling = std::filesystem::path(a.model).replace_extension(".usage.json");
-  if (std::filesystem::exists(sibling)) return app::load_usage(sibling.string());
-  return default_usage(model, info);
-}
-
-std::string progress_bar(size_t done, size_t total, double seconds) {
-  const double f = total ? static_cast<double>(done) / static_cast<double>(total) : 1.0;
-  const int width = 30, filled = static_cast<int>(f * width);
-  std::string bar(static_cast<size_t>(filled), '=');
-  if (filled < width) bar += '>', bar.append(static_cast<size_t>(width - filled - 1), ' ');
-  const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
-  const double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0;
-  char buf[160];
-  std::snprintf(buf, sizeof buf, "[%s] %zu/%zu %3.0f%% %.0f samples/s ETA %.0fs", bar.c_str(), done, total, f * 100, rate, eta);
-  return buf;
-}
-
 int eval_main(EvalArgs a) {
   auto model = Model::load(a.model);
   if (!model.is_ok()) return fail(model.status());
-  DatasetOptions dopts;
-  dopts.skip_bad = a.skip_bad;
-  dopts.seed = a.seed;
-  if (!(*model)->inputs().empty()) {
-    dopts.generated_shape = (*model)->inputs()[0].concrete(1);
-    if (!dopts.generated_shape.empty()) dopts.generated_shape.erase(dopts.generated_shape.begin());
-  }
-  auto data = open_dataset(a.dataset, dopts);
+  auto data = open_dataset_for(a.dataset, **model, a.skip_bad, a.seed);
   if (!data.is_ok()) return fail(data.status());
-  auto usage = resolve_usage(a, **model, (*data)->info());
+  auto usage = resolve_usage(a.config, {a.model}, **model, (*data)->info());
   if (!usage.is_ok()) return fail(usage.status());
   if (Status st = validate_usage(*usage, **model, (*data)->info()); !st.is_ok())
     return fail(st.with_context("model usage (" + usage->source + ")"));
@@ -112,14 +84,7 @@ void add_eval(CLI::App& app, int* rc) {
   cmd->add_flag("--skip-bad", a->skip_bad, "Skip unreadable images (counted in the report) instead of failing");
   cmd->add_flag("--reference", a->reference, "Use the reference kernels only (slow)");
   cmd->add_flag("--json", a->json, "Print one JSON object (top1, top5, samples, ...)");
-  cmd->footer(
-      "Datasets:\n"
-      "  fashion-mnist[:train|:test]   Debian's Fashion-MNIST (default split: test)\n"
-      "  DIR                           images + val.txt ('file label' lines), class sub-folders, or plain images\n"
-      "  folder:DIR:ANNOTATION         the same with an explicit annotation file\n"
-      "  idx:IMAGES[,LABELS]           IDX files (.gz or plain), e.g. MNIST\n"
-      "  cifar:FILE_OR_DIR[:train|:test]  CIFAR-10/100 binary batches\n"
-      "  generated[:N]                 N seeded random inputs (speed only, no accuracy)\n"
+  cmd->footer(std::string(kDatasetHelp) +
       "Examples:\n"
       "  calibra eval zoo/fmnist_resnet.onnx -d fashion-mnist:test\n"
       "  calibra eval model.onnx -d imagenet_val/ -c resnet.usage.json -b 8 --json\n"

@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
       "  calibra bench model.onnx --threads 2 --time 10\n"
       "  calibra eval model.onnx --dataset fashion-mnist:test\n"
       "  calibra calibrate model.onnx --dataset fashion-mnist:train -o model_int8.onnx\n"
+      "  calibra compare model.onnx model_int8.onnx --dataset fashion-mnist:test --html compare.html\n"
       "  calibra conformance --filter 'test_conv'\n"
       "Run 'calibra COMMAND --help' for a command's options.");
   int rc = 0;
@@ -55,6 +56,7 @@ int main(int argc, char** argv) {
   add_bench(app, &rc);
   add_eval(app, &rc);
   add_calibrate(app, &rc);
+  add_compare(app, &rc);
   add_conformance(app, &rc);
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;
