@@ -9,7 +9,7 @@ PACKAGES=(
   # engine foundations
   libdnnl-dev ocl-icd-opencl-dev libonnx-dev libprotobuf-dev protobuf-compiler
   # CLI, server, store
-  libcli11-dev nlohmann-json3-dev libcpp-httplib-dev libsqlite3-dev zlib1g-dev
+  libcli11-dev nlohmann-json3-dev libcpp-httplib-dev libsqlite3-dev zlib1g-dev libarchive-dev
   # images
   libjpeg-dev libpng-dev
   # tests

@@ -23,6 +23,7 @@ enum class StatusCode {
   kOutOfRange,       // data-dependent value out of range (e.g. Gather index)
   kResourceExhausted,// a configured limit was exceeded
   kCancelled,        // the caller cancelled a long job
+  kFailedPrecondition,  // not allowed in the current state (a file in use, a job already finished)
   kInternal,         // our own bug; please report
 };
 
@@ -42,6 +43,7 @@ class [[nodiscard]] Status {
   static Status out_of_range(std::string m) { return {StatusCode::kOutOfRange, std::move(m)}; }
   static Status resource_exhausted(std::string m) { return {StatusCode::kResourceExhausted, std::move(m)}; }
   static Status cancelled(std::string m) { return {StatusCode::kCancelled, std::move(m)}; }
+  static Status failed_precondition(std::string m) { return {StatusCode::kFailedPrecondition, std::move(m)}; }
   static Status internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 
   bool is_ok() const { return state_ == nullptr; }

@@ -53,5 +53,6 @@ void add_conformance(CLI::App& app, int* rc);
 void add_eval(CLI::App& app, int* rc);
 void add_calibrate(CLI::App& app, int* rc);
 void add_compare(CLI::App& app, int* rc);
+void add_serve(CLI::App& app, int* rc);
 
 }  // namespace calibra::cli

@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
       "  calibra eval model.onnx --dataset fashion-mnist:test\n"
       "  calibra calibrate model.onnx --dataset fashion-mnist:train -o model_int8.onnx\n"
       "  calibra compare model.onnx model_int8.onnx --dataset fashion-mnist:test --html compare.html\n"
+      "  calibra serve --demo                      # the web workbench at http://127.0.0.1:8080/\n"
       "  calibra conformance --filter 'test_conv'\n"
       "Run 'calibra COMMAND --help' for a command's options.");
   int rc = 0;
@@ -57,6 +58,7 @@ int main(int argc, char** argv) {
   add_eval(app, &rc);
   add_calibrate(app, &rc);
   add_compare(app, &rc);
+  add_serve(app, &rc);
   add_conformance(app, &rc);
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;
