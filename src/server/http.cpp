@@ -64,6 +64,13 @@ std::optional<int64_t> path_id(const Request& req, size_t i = 1) {
   }
 }
 
+// "http://host:port" against the Host header ("host:port").
+bool same_origin(const std::string& origin, const std::string& host) {
+  const auto scheme = origin.find("://");
+  if (scheme == std::string::npos) return false;
+  return origin.substr(scheme + 3) == host;
+}
+
 bool token_ok(const Request& req, const std::string& token) {
   std::string given;
   const std::string auth = req.get_header_value("Authorization");
@@ -197,6 +204,24 @@ void install_routes(httplib::Server& svr, Workbench& wb, const ServeOptions& o) 
   // Authentication and JSON errors.
   svr.set_pre_routing_handler([&wb, token = o.token](const Request& req, Response& res) {
     (void)wb;
+    const bool changes = req.method == "POST" || req.method == "PUT" || req.method == "DELETE" || req.method == "PATCH";
+    if (changes && req.path.rfind("/api/", 0) == 0) {
+      // Browsers send Origin on cross-site requests: a page elsewhere must not drive the API.
+      const std::string origin = req.get_header_value("Origin");
+      if (!origin.empty() && !same_origin(origin, req.get_header_value("Host"))) {
+        send_error(res, 403, "cross-origin request refused (Origin " + origin + ")",
+                   "use the workbench from the address the server printed");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      // State changes take JSON; only the two upload endpoints take multipart forms.
+      const std::string type = req.get_header_value("Content-Type");
+      const bool upload = req.path == "/api/models" || req.path == "/api/datasets";
+      if (!type.empty() && type.rfind("application/json", 0) != 0 && !(upload && type.rfind("multipart/form-data", 0) == 0)) {
+        send_error(res, 415, "the request body must be JSON (Content-Type: application/json)" +
+                                 std::string(upload ? " or a multipart/form-data upload" : ""));
+        return httplib::Server::HandlerResponse::Handled;
+      }
+    }
     if (!token.empty() && req.path.rfind("/api/", 0) == 0 && req.path != "/api/health" && !token_ok(req, token)) {
       send_error(res, 401, "missing or wrong token",
                  "open the URL the server printed (it carries #token=...), or send 'Authorization: Bearer TOKEN'");
@@ -244,6 +269,7 @@ void install_routes(httplib::Server& svr, Workbench& wb, const ServeOptions& o) 
         return send_error(res, 400, "give {\"path\": \"/abs/model.onnx\"} or upload the file as multipart field 'file'");
       const std::string path = j["path"];
       if (path.empty() || path[0] != '/') return send_error(res, 400, "path: an absolute path on the server");
+      if (Status st = wb.check_path_allowed(path); !st.is_ok()) return send_status(res, st);
       return send_result(res, wb.add_model_file(path, j.value("name", ""), false, "path"), 201);
     }
     const auto* f = mp.file("file");
@@ -477,6 +503,7 @@ Status serve(const ServeOptions& o) {
   WorkbenchOptions wo;
   wo.data_dir = o.data_dir;
   wo.max_upload_bytes = o.max_upload_bytes;
+  wo.path_roots = o.path_roots;
   CALIBRA_ASSIGN_OR_RETURN(auto wb, Workbench::open(wo));
   if (!o.demo_model.empty()) {
     auto demo = wb->ensure_demo(o.demo_model);

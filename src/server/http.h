@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "server/workbench.h"
 
@@ -24,6 +25,8 @@ struct ServeOptions {
   uint64_t max_upload_bytes = uint64_t{4} << 30;
   std::string demo_model;  // create the demo project from this zoo model when the store is empty
   size_t http_threads = 48;
+  // Folders models and datasets may be registered from by path (API {"path": ...}).
+  std::vector<std::string> path_roots;
   std::function<void(const std::string& url)> on_ready;  // called once listening
 };
 

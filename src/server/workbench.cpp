@@ -209,6 +209,24 @@ std::string Workbench::tmp_path(const std::string& stem) {
 
 // ---------------------------------------------------------------- models
 
+Status Workbench::check_path_allowed(const std::string& path) const {
+  if (!o_.path_roots) return Status::ok();
+  std::error_code ec;
+  const fs::path real = fs::weakly_canonical(path, ec);
+  if (ec) return Status::invalid_argument("path '" + path + "' cannot be resolved");
+  for (const auto& root : *o_.path_roots) {
+    const fs::path r = fs::weakly_canonical(root, ec);
+    if (ec) continue;
+    auto rel = real.lexically_relative(r);
+    if (!rel.empty() && *rel.begin() != "..") return Status::ok();
+  }
+  std::string roots;
+  for (const auto& r : *o_.path_roots) roots += (roots.empty() ? "" : ", ") + r;
+  return Status::failed_precondition("path '" + path + "' is outside the folders the server may read (" +
+                                     (roots.empty() ? std::string("none") : roots) +
+                                     "); start calibra serve with --allow-path DIR, or upload the file");
+}
+
 json Workbench::model_view(const json& row) {
   json m = row;
   m.erase("dir");
@@ -309,6 +327,7 @@ Result<json> Workbench::add_dataset_spec(const json& body) {
   } else if (body.contains("path") && body["path"].is_string()) {
     const std::string path = body["path"];
     if (path.empty() || path[0] != '/') return Status::invalid_argument("path: an absolute path on the server");
+    CALIBRA_TRY(check_path_allowed(path));
     CALIBRA_ASSIGN_OR_RETURN(d, describe_dataset(path, 0, name, "path"));
   } else {
     return Status::invalid_argument("give one of {\"spec\": \"fashion-mnist:test\"}, {\"path\": \"/abs/dir\"}, {\"generated\": 100}, or upload a file");

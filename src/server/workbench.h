@@ -21,6 +21,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "server/events.h"
 #include "server/store.h"
@@ -31,6 +32,9 @@ struct WorkbenchOptions {
   std::string data_dir;
   uint64_t max_upload_bytes = uint64_t{4} << 30;
   bool start_worker = true;  // tests may drive jobs by hand
+  // Folders under which models and datasets may be registered by path through the API
+  // (nullopt: anywhere; the server always sets it).
+  std::optional<std::vector<std::string>> path_roots;
 };
 
 // A status with an HTTP-ish meaning and a hint for the user.
@@ -55,6 +59,8 @@ class Workbench {
   // Models: an uploaded file (moved into the store) or a file registered where it is.
   Result<json> add_model_file(const std::string& file, const std::string& name, bool move_in, const std::string& origin,
                               std::optional<int64_t> parent_model_id = std::nullopt);
+  // Checks that a path given through the API lies under one of the allowed roots.
+  Status check_path_allowed(const std::string& path) const;
   json model_view(const json& row);
 
   // Datasets: {"spec"}, {"path"}, {"generated": N}, or an uploaded archive / IDX pair.

@@ -314,7 +314,8 @@ TEST_F(WorkbenchTest, CancelStopsARunningJob) {
 
 class HttpTest : public WorkbenchTest {
  protected:
-  void start(const std::string& name, const std::string& token = "", uint64_t max_upload = uint64_t{64} << 20) {
+  void start(const std::string& name, const std::string& token = "", uint64_t max_upload = uint64_t{64} << 20,
+             std::optional<std::vector<std::string>> roots = std::nullopt) {
     o_.data_dir = (*root_ / name).string();
     o_.token = token;
     o_.max_upload_bytes = max_upload;
@@ -322,6 +323,7 @@ class HttpTest : public WorkbenchTest {
     wo.data_dir = o_.data_dir;
     wo.max_upload_bytes = max_upload;
     wo.start_worker = false;  // the tests run jobs with run_pending()
+    wo.path_roots = roots;
     wb_ = must(server::Workbench::open(wo));
     svr_ = std::make_unique<httplib::Server>();
     svr_->set_payload_max_length(max_upload + (1 << 20));
@@ -452,6 +454,39 @@ TEST_F(HttpTest, UploadedModelDatasetArchiveAndIdx) {
   EXPECT_EQ(cli_->Get("/api/datasets/" + std::to_string(id))->status, 404);
 }
 
+TEST_F(HttpTest, CrossOriginFormsAndPathsOutsideTheRootsAreRefused) {
+  const fs::path allowed = *root_ / "allowed";
+  fs::create_directories(allowed);
+  start("http_security", "", uint64_t{64} << 20, std::vector<std::string>{allowed.string()});
+  const std::string reg = json{{"path", tiny_->model}}.dump();
+  // Outside the roots: refused, saying how to allow it.
+  auto out = cli_->Post("/api/models", reg, "application/json");
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->status, 409);
+  EXPECT_NE(out->body.find("--allow-path"), std::string::npos) << out->body;
+  auto escape = cli_->Post("/api/datasets", json{{"path", (allowed / ".." / "d-images-idx3-ubyte").string()}}.dump(), "application/json");
+  ASSERT_TRUE(escape);
+  EXPECT_EQ(escape->status, 409) << escape->body;
+  // Inside: accepted.
+  fs::copy_file(tiny_->model, allowed / "m.onnx", fs::copy_options::overwrite_existing);
+  auto in = cli_->Post("/api/models", json{{"path", (allowed / "m.onnx").string()}}.dump(), "application/json");
+  ASSERT_TRUE(in);
+  EXPECT_EQ(in->status, 201) << in->body;
+  // Another site's page cannot drive the API.
+  httplib::Headers evil = {{"Origin", "http://evil.example"}};
+  auto xo = cli_->Post("/api/projects", evil, "{}", "application/json");
+  ASSERT_TRUE(xo);
+  EXPECT_EQ(xo->status, 403);
+  httplib::Headers same = {{"Origin", "http://127.0.0.1:" + std::to_string(port_)}};
+  auto so = cli_->Post("/api/projects", same, "{}", "application/json");
+  ASSERT_TRUE(so);
+  EXPECT_EQ(so->status, 404) << so->body;  // passes the check; model_id is missing
+  // A form post is not JSON.
+  auto form = cli_->Post("/api/projects", "model_id=1&dataset_id=1", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(form);
+  EXPECT_EQ(form->status, 415);
+}
+
 TEST_F(HttpTest, TokenIsRequiredWhenSet) {
   start("http_token", "s3cret");
   httplib::Client anon("127.0.0.1", port_);
@@ -550,13 +585,25 @@ TEST_F(WorkbenchTest, KilledServerRestartsWithNothingLost) {
     if (pid == 0) {
       const std::string p = std::to_string(port);
       freopen("/dev/null", "w", stdout);
-      execl(CALIBRA_BINARY, CALIBRA_BINARY, "serve", "--port", p.c_str(), "--data", data.c_str(), static_cast<char*>(nullptr));
+      const std::string root = root_->string();
+      execl(CALIBRA_BINARY, CALIBRA_BINARY, "serve", "--port", p.c_str(), "--data", data.c_str(), "--allow-path", root.c_str(),
+            static_cast<char*>(nullptr));
       _exit(127);
     }
     return pid;
   };
   const int port = 20000 + getpid() % 20000;
   pid_t srv = run_server(port);
+  // However the test ends, the server process does not outlive it.
+  struct Reaper {
+    pid_t* pid;
+    ~Reaper() {
+      if (*pid > 0 && waitpid(*pid, nullptr, WNOHANG) == 0) {
+        kill(*pid, SIGKILL);
+        waitpid(*pid, nullptr, 0);
+      }
+    }
+  } reaper{&srv};
   httplib::Client c("127.0.0.1", port);
   c.set_read_timeout(30);
   bool up = false;
@@ -609,6 +656,7 @@ TEST_F(WorkbenchTest, KilledServerRestartsWithNothingLost) {
   kill(srv, SIGTERM);  // a graceful stop
   int status = 0;
   waitpid(srv, &status, 0);
+  srv = -1;
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
 }
 

@@ -37,6 +37,16 @@ int serve_main(ServeArgs a) {
     o.data_dir = (fs::path(home ? home : ".") / ".calibra" / "workbench").string();
   }
   if (o.web_dir.empty()) o.web_dir = find_near_executable("web/dist");
+  if (o.path_roots.empty() && server::is_loopback(o.host)) {
+    // On this machine only: the user's files and Debian's shared data (datasets).
+    const char* home = std::getenv("HOME");
+    if (home) o.path_roots.push_back(home);
+    o.path_roots.push_back("/usr/share");
+  }
+  if (a.demo) {
+    const std::string zoo = find_near_executable("zoo");
+    if (!zoo.empty()) o.path_roots.push_back(zoo);
+  }
   o.max_upload_bytes = a.max_upload_mb << 20;
   if (!server::is_loopback(o.host) && o.token.empty()) {
     o.token = server::generate_token();
@@ -69,6 +79,9 @@ void add_serve(CLI::App& app, int* rc) {
   cmd->add_option("--web", a->opts.web_dir, "Built front end folder (default: web/dist near the executable)");
   cmd->add_option("--max-upload-mb", a->max_upload_mb, "Largest upload in MiB (default 4096)")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 20));
+  cmd->add_option("--allow-path", a->opts.path_roots,
+                  "A folder models and datasets may be registered from by path (repeatable; default on loopback: "
+                  "$HOME and /usr/share; otherwise none)");
   cmd->add_flag("--demo", a->demo, "Create the demo project (Fashion-MNIST zoo model) when the data folder is empty");
   cmd->footer(
       "Examples:\n"
