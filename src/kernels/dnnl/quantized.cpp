@@ -7,10 +7,21 @@
 // (ReLU, LeakyReLU, Clip with scaled bounds): post-ops then run in output units. Otherwise
 // (Sigmoid, Swish, HardSwish, ...) they run in real units and a final linear post-op
 // multiplies by 1 / s_y. A residual sum adds (s_r / units) * (r - zp_r).
-#include <cmath>
+// Depthwise convolutions may run on Calibra's own kernel instead (kernels/native/dw_int8.h;
+// qconv at the end of the Conv part says when).
+#include <omp.h>
 
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+
+#include "core/cpu.h"
 #include "kernels/dnnl/dnnl_common.h"
 #include "kernels/dnnl/dnnl_kernels.h"
+#include "kernels/native/dw_int8.h"
 #include "ops/conv.h"
 #include "ops/matmul.h"
 
@@ -77,9 +88,8 @@ dnnl::memory scaled_bias(const Tensor& bias, const QuantOpInfo& q, const memory:
 
 const char* precision_of(DType t) { return t == DType::kU8 ? "U8" : "I8"; }
 
-}  // namespace
-
-Factory qconv(const DnnlBuildCtx& c) {
+// oneDNN's INT8 convolution (qconv offers Calibra's depthwise kernel first, below).
+Factory qconv_onednn(const DnnlBuildCtx& c) {
   const Node& n = c.node;
   const QuantOpInfo& q = *n.quant;
   if (q.weight.zp() != 0) return DnnlKernelPlan::decline("asymmetric weights");
@@ -163,6 +173,130 @@ Factory qconv(const DnnlBuildCtx& c) {
   } catch (const dnnl::error& e) {
     return DnnlKernelPlan::decline(std::string("oneDNN: ") + e.what());
   }
+}
+
+// ---- Calibra's own INT8 depthwise kernel (kernels/native/dw_int8.h) ----
+
+// The native kernel's plan for an eligible node (NHWC in and out), or a declined plan.
+DnnlKernelPlan native_dw_plan(const DnnlBuildCtx& c) {
+  const native::DwInt8Mode mode = native::dw_int8_mode();
+  if (mode == native::DwInt8Mode::kOff) return DnnlKernelPlan::decline("native dw off");
+  std::string why;
+  native::DwInt8Spec spec = native::dw_int8_spec(c.node, c.src, c.dst[0], &why);
+  if (spec.channels == 0) return DnnlKernelPlan::decline(why);
+  auto k = native::DwInt8Kernel::make(spec, omp_get_max_threads(), &why, mode != native::DwInt8Mode::kForcePortable);
+  if (!k) return DnnlKernelPlan::decline(why);
+  DnnlKernelPlan plan = make_plan(c);
+  plan.precision = precision_of(c.src[0].dtype);
+  plan.src_layouts[0] = Layout::from_md(memory::desc(to_dims(c.src[0].shape), *to_dnnl(c.src[0].dtype), tag::acdb));
+  plan.dst_layouts[0] = Layout::from_md(memory::desc(to_dims(c.dst[0].shape), *to_dnnl(c.dst[0].dtype), tag::acdb));
+  plan.scratchpad_bytes = k->scratchpad_bytes();
+  plan.kernel = std::move(k);
+  return plan;
+}
+
+// Runs a kernel on zeroed buffers of the sizes it reads and writes.
+class KernelTimer {
+ public:
+  KernelTimer(const Kernel& k, std::vector<size_t> src_bytes, size_t dst_bytes, size_t scratch_bytes)
+      : k_(k), stream_(cpu_engine()) {
+    for (size_t b : src_bytes) src_.push_back(b ? alloc(b) : nullptr);
+    dst_.push_back(alloc(dst_bytes));
+    ctx_.src = src_.data();
+    ctx_.n_src = src_.size();
+    ctx_.dst = dst_.data();
+    ctx_.n_dst = 1;
+    ctx_.state = &state_;
+    ctx_.stream = &stream_;
+    ctx_.scratchpad = alloc(scratch_bytes);
+  }
+  double ms() {
+    auto t0 = std::chrono::steady_clock::now();
+    (void)k_.run(ctx_);
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  }
+
+ private:
+  void* alloc(size_t n) {
+    n = (std::max<size_t>(n, 64) + 63) / 64 * 64;
+    mem_.emplace_back(static_cast<uint8_t*>(std::aligned_alloc(64, n)), std::free);
+    std::memset(mem_.back().get(), 0, n);
+    return mem_.back().get();
+  }
+  const Kernel& k_;
+  dnnl::stream stream_;
+  std::vector<std::unique_ptr<uint8_t, decltype(&std::free)>> mem_;
+  std::vector<void*> src_, dst_;
+  std::unique_ptr<KernelState> state_;
+  ExecCtx ctx_;
+};
+
+// Min over a few alternating runs of each plan, plus the reorder its source layout costs.
+bool native_measures_faster(const DnnlBuildCtx& c, const DnnlKernelPlan& native, const DnnlKernelPlan& onednn) {
+  auto timer = [&](const DnnlKernelPlan& p) {
+    std::vector<size_t> src(c.src.size(), 0);
+    for (size_t i = 0; i < c.src.size(); ++i)
+      if (p.src_layouts[i]) src[i] = p.src_layouts[i]->bytes(c.src[i].shape, c.src[i].dtype);
+    return std::make_unique<KernelTimer>(*p.kernel, src, p.dst_layouts[0].bytes(c.dst[0].shape, c.dst[0].dtype),
+                                         p.scratchpad_bytes);
+  };
+  auto a = timer(native), b = timer(onednn);
+  double ta = 1e30, tb = 1e30;
+  for (int i = 0; i < 11; ++i) {
+    const double x = a->ms(), y = b->ms();
+    if (i > 0) ta = std::min(ta, x), tb = std::min(tb, y);  // the first run warms up
+  }
+  for (const DnnlKernelPlan* p : {&native, &onednn}) {
+    if (*p->src_layouts[0] == c.src_layout[0]) continue;
+    auto r = make_reorder(c.src[0], c.src_layout[0], *p->src_layouts[0]);
+    if (!r.is_ok()) continue;
+    KernelTimer t(**r, {c.src_layout[0].bytes(c.src[0].shape, c.src[0].dtype)},
+                  p->src_layouts[0]->bytes(c.src[0].shape, c.src[0].dtype), 0);
+    double best = 1e30;
+    for (int i = 0; i < 4; ++i) best = std::min(best, t.ms());
+    (p == &native ? ta : tb) += best;
+  }
+  return ta < tb;
+}
+
+// Measured choices, once per shape, types, post-ops, source layout and thread count.
+std::optional<bool> remembered(const std::string& key, std::optional<bool> set = std::nullopt) {
+  static std::mutex m;
+  static std::map<std::string, bool> choices;
+  std::lock_guard<std::mutex> l(m);
+  if (set) choices[key] = *set;
+  auto it = choices.find(key);
+  return it == choices.end() ? std::nullopt : std::optional<bool>(it->second);
+}
+
+std::string dw_key(const DnnlBuildCtx& c) {
+  std::string k = shape_str(c.src[0].shape) + shape_str(c.src[1].shape) + shape_str(c.dst[0].shape);
+  k += "s" + shape_str(c.node.attr_ints("strides")) + "p" + shape_str(c.node.attr_ints("pads")) +
+       c.node.attr_string("auto_pad", "");
+  k += std::string(dtype_name(c.src[0].dtype)) + dtype_name(c.dst[0].dtype) + c.src_layout[0].str();
+  for (const PostOp& po : c.node.post_ops) k += "+" + po.act.name();
+  return k + "|" + std::to_string(omp_get_max_threads());
+}
+
+}  // namespace
+
+// Quantized depthwise convolutions that Calibra's own kernel can do run on the faster of it
+// and oneDNN (measured once per shape). With deterministic planning: ours on CPUs without
+// VNNI (where oneDNN's int8 depthwise kernel is slower than its FP32 one), oneDNN's with.
+Factory qconv(const DnnlBuildCtx& c) {
+  DnnlKernelPlan native = native_dw_plan(c);
+  if (!native.kernel) return qconv_onednn(c);
+  const native::DwInt8Mode mode = native::dw_int8_mode();
+  if (mode == native::DwInt8Mode::kForce || mode == native::DwInt8Mode::kForcePortable ||
+      (c.deterministic && !cpu_has_vnni()))
+    return native;
+  CALIBRA_ASSIGN_OR_RETURN(DnnlKernelPlan onednn, qconv_onednn(c));
+  if (!onednn.kernel) return native;
+  if (c.deterministic) return onednn;
+  const std::string key = dw_key(c);
+  std::optional<bool> use = remembered(key);
+  if (!use) use = remembered(key, native_measures_faster(c, native, onednn));
+  return *use ? std::move(native) : std::move(onednn);
 }
 
 Factory qgemm(const DnnlBuildCtx& c) {
