@@ -283,18 +283,28 @@ void install_routes(httplib::Server& svr, Workbench& wb, const ServeOptions& o) 
                         "models with external data files cannot be uploaded as one file; register the model by its path");
     send_result(res, r, 201);
   });
-  svr.Get(R"(/api/models/(\d+))", [&wb](const Request& req, Response& res) {
-    auto id = path_id(req);
-    auto m = id ? wb.store().model(*id) : std::nullopt;
-    if (!m) return send_error(res, 404, "model " + req.matches[1].str() + " does not exist");
-    send_json(res, 200, wb.model_view(*m));
-  });
-  svr.Delete(R"(/api/models/(\d+))", [&wb](const Request& req, Response& res) {
-    auto id = path_id(req);
-    Status st = id ? wb.delete_model(*id) : Status::not_found("no such model");
-    if (!st.is_ok()) return send_status(res, st);
-    res.status = 204;
-  });
+  // GET and DELETE of one stored thing by id.
+  auto get_one = [](const std::string& what, std::function<std::optional<json>(int64_t)> find) {
+    return [what, find](const Request& req, Response& res) {
+      auto id = path_id(req);
+      auto row = id ? find(*id) : std::nullopt;
+      if (!row) return send_error(res, 404, what + " " + req.matches[1].str() + " does not exist");
+      send_json(res, 200, *row);
+    };
+  };
+  auto delete_one = [](std::function<Status(int64_t)> del) {
+    return [del](const Request& req, Response& res) {
+      auto id = path_id(req);
+      Status st = id ? del(*id) : Status::not_found("no such item");
+      if (!st.is_ok()) return send_status(res, st);
+      res.status = 204;
+    };
+  };
+  svr.Get(R"(/api/models/(\d+))", get_one("model", [&wb](int64_t id) -> std::optional<json> {
+            auto m = wb.store().model(id);
+            return m ? std::optional<json>(wb.model_view(*m)) : std::nullopt;
+          }));
+  svr.Delete(R"(/api/models/(\d+))", delete_one([&wb](int64_t id) { return wb.delete_model(id); }));
 
   // Datasets.
   svr.Get("/api/datasets", [&wb](const Request&, Response& res) {
@@ -340,18 +350,11 @@ void install_routes(httplib::Server& svr, Workbench& wb, const ServeOptions& o) 
     mp.keep("file");  // add_dataset_archive removes it
     send_result(res, r, 201);
   });
-  svr.Get(R"(/api/datasets/(\d+))", [&wb](const Request& req, Response& res) {
-    auto id = path_id(req);
-    auto d = id ? wb.store().dataset(*id) : std::nullopt;
-    if (!d) return send_error(res, 404, "dataset " + req.matches[1].str() + " does not exist");
-    send_json(res, 200, wb.dataset_view(*d));
-  });
-  svr.Delete(R"(/api/datasets/(\d+))", [&wb](const Request& req, Response& res) {
-    auto id = path_id(req);
-    Status st = id ? wb.delete_dataset(*id) : Status::not_found("no such dataset");
-    if (!st.is_ok()) return send_status(res, st);
-    res.status = 204;
-  });
+  svr.Get(R"(/api/datasets/(\d+))", get_one("dataset", [&wb](int64_t id) -> std::optional<json> {
+            auto d = wb.store().dataset(id);
+            return d ? std::optional<json>(wb.dataset_view(*d)) : std::nullopt;
+          }));
+  svr.Delete(R"(/api/datasets/(\d+))", delete_one([&wb](int64_t id) { return wb.delete_dataset(id); }));
 
   // Projects.
   svr.Get("/api/projects", [&wb](const Request&, Response& res) { send_json(res, 200, wb.project_list()); });
@@ -365,12 +368,7 @@ void install_routes(httplib::Server& svr, Workbench& wb, const ServeOptions& o) 
     if (!id) return send_error(res, 404, "no such project");
     send_result(res, wb.project_view(*id));
   });
-  svr.Delete(R"(/api/projects/(\d+))", [&wb](const Request& req, Response& res) {
-    auto id = path_id(req);
-    Status st = id ? wb.delete_project(*id) : Status::not_found("no such project");
-    if (!st.is_ok()) return send_status(res, st);
-    res.status = 204;
-  });
+  svr.Delete(R"(/api/projects/(\d+))", delete_one([&wb](int64_t id) { return wb.delete_project(id); }));
   auto with_body = [&wb](std::function<Result<json>(int64_t, const json&)> fn, int ok_status) {
     return [fn, ok_status](const Request& req, Response& res) {
       auto id = path_id(req);
@@ -410,12 +408,7 @@ void install_routes(httplib::Server& svr, Workbench& wb, const ServeOptions& o) 
     for (const auto& j : wb.store().jobs(project, req.get_param_value("status"))) out.push_back(wb.job_view(j));
     send_json(res, 200, out);
   });
-  svr.Get(R"(/api/jobs/(\d+))", [&wb](const Request& req, Response& res) {
-    auto id = path_id(req);
-    auto j = id ? wb.job(*id) : std::nullopt;
-    if (!j) return send_error(res, 404, "job " + req.matches[1].str() + " does not exist");
-    send_json(res, 200, *j);
-  });
+  svr.Get(R"(/api/jobs/(\d+))", get_one("job", [&wb](int64_t id) { return wb.job(id); }));
   svr.Post(R"(/api/jobs/(\d+)/cancel)", [&wb](const Request& req, Response& res) {
     auto id = path_id(req);
     if (!id) return send_error(res, 404, "no such job");
@@ -431,12 +424,7 @@ void install_routes(httplib::Server& svr, Workbench& wb, const ServeOptions& o) 
     if (!id || !wb.store().job(*id)) return send_error(res, 404, "job " + req.matches[1].str() + " does not exist");
     res.set_content(wb.job_log(*id), "text/plain; charset=utf-8");
   });
-  svr.Get(R"(/api/results/(\d+))", [&wb](const Request& req, Response& res) {
-    auto id = path_id(req);
-    auto r = id ? wb.store().result(*id) : std::nullopt;
-    if (!r) return send_error(res, 404, "result " + req.matches[1].str() + " does not exist");
-    send_json(res, 200, *r);
-  });
+  svr.Get(R"(/api/results/(\d+))", get_one("result", [&wb](int64_t id) { return wb.store().result(id); }));
   svr.Get(R"(/api/results/(\d+)/report.html)", [&wb](const Request& req, Response& res) {
     auto id = path_id(req);
     auto r = id ? wb.store().result(*id) : std::nullopt;

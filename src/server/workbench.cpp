@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <random>
 
 #include "app/json.h"
@@ -265,14 +266,23 @@ Result<json> Workbench::add_model_file(const std::string& file, const std::strin
   return model_view(*store_->model(id));
 }
 
-Status Workbench::delete_model(int64_t id) {
-  auto m = store_->model(id);
-  if (!m) return Status::not_found("model " + std::to_string(id) + " does not exist");
-  CALIBRA_TRY(store_->delete_model(id));
-  const std::string dir = (*m)["dir"].get<std::string>();
+namespace {
+
+// Deletes a store row that may own a folder of files (uploads, calibrated models).
+Status delete_owning_folder(std::optional<json> row, const std::string& what, int64_t id,
+                            const std::function<Status()>& delete_row) {
+  if (!row) return Status::not_found(what + " " + std::to_string(id) + " does not exist");
+  CALIBRA_TRY(delete_row());
+  const std::string dir = (*row)["dir"].get<std::string>();
   std::error_code ec;
   if (!dir.empty()) fs::remove_all(dir, ec);
   return Status::ok();
+}
+
+}  // namespace
+
+Status Workbench::delete_model(int64_t id) {
+  return delete_owning_folder(store_->model(id), "model", id, [&] { return store_->delete_model(id); });
 }
 
 // ---------------------------------------------------------------- datasets
@@ -395,13 +405,7 @@ Result<json> Workbench::add_dataset_idx(const std::string& images, const std::st
 }
 
 Status Workbench::delete_dataset(int64_t id) {
-  auto d = store_->dataset(id);
-  if (!d) return Status::not_found("dataset " + std::to_string(id) + " does not exist");
-  CALIBRA_TRY(store_->delete_dataset(id));
-  const std::string dir = (*d)["dir"].get<std::string>();
-  std::error_code ec;
-  if (!dir.empty()) fs::remove_all(dir, ec);
-  return Status::ok();
+  return delete_owning_folder(store_->dataset(id), "dataset", id, [&] { return store_->delete_dataset(id); });
 }
 
 // ---------------------------------------------------------------- projects

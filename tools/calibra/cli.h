@@ -18,6 +18,8 @@ int fail(const Status& s);
 int fail(const std::string& message, int code = 1);
 
 std::string human_bytes(uint64_t n);
+// Prints a --json result with "model": MODEL added; returns 0.
+int print_json(nlohmann::json j, const std::string& model);
 std::string fixed(double v, int digits);
 
 // Inference settings flags (--batch, --threads, --streams, --time, --iterations, --warmup,

@@ -42,12 +42,7 @@ int sweep_main(const BenchArgs& a, std::shared_ptr<const Model> model) {
   auto r = run_sweep(model, so);
   if (tty) std::fprintf(stderr, "\r                         \r");
   if (!r.is_ok()) return fail(r.status());
-  if (a.json) {
-    app::json j = app::to_json(*r);
-    j["model"] = a.model;
-    std::printf("%s\n", j.dump(2).c_str());
-    return 0;
-  }
+  if (a.json) return print_json(app::to_json(*r), a.model);
   std::printf("Sweep       %s: %zu points, %d thread(s)%s\n", a.model.c_str(), r->points.size(),
               r->points.empty() ? 0 : r->points[0].threads,
               a.max_latency > 0 ? (", latency bound " + fixed(a.max_latency, 2) + " ms").c_str() : "");
@@ -118,10 +113,8 @@ int bench_main(BenchArgs a) {
   const BenchResult& b = *r;
   if (a.json) {
     app::json j = app::to_json(b);
-    j["model"] = a.model;
     if (prof) j["profile"] = app::to_json(*prof);
-    std::printf("%s\n", j.dump(2).c_str());
-    return 0;
+    return print_json(j, a.model);
   }
   std::printf("Benchmark   %s: batch %lld, %d thread(s), %d stream(s), %.1f s\n", a.model.c_str(),
               static_cast<long long>(b.batch), b.threads, b.streams, b.duration_s);

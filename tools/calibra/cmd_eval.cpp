@@ -51,12 +51,7 @@ int eval_main(EvalArgs a) {
   };
   auto r = evaluate(*model, **data, *usage, a.opts);
   if (!r.is_ok()) return fail(r.status());
-  if (a.json) {
-    app::json j = app::to_json(*r);
-    j["model"] = a.model;
-    std::printf("%s\n", j.dump(2).c_str());
-    return 0;
-  }
+  if (a.json) return print_json(app::to_json(*r), a.model);
   if (r->annotated)
     std::printf("Accuracy    top-1 %.4f (%zu/%zu)  top-5 %.4f (%zu/%zu)\n", r->top1, r->correct_top1, r->samples, r->top5,
                 r->correct_top5, r->samples);

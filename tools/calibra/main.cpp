@@ -28,6 +28,12 @@ std::string human_bytes(uint64_t n) {
   return buf;
 }
 
+int print_json(nlohmann::json j, const std::string& model) {
+  j["model"] = model;
+  std::printf("%s\n", j.dump(2).c_str());
+  return 0;
+}
+
 std::string fixed(double v, int digits) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", digits, v);
