@@ -6,7 +6,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <list>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <unordered_map>
 #include <unordered_set>
@@ -95,6 +97,27 @@ struct Session::Impl {
   }
 
   // Whether plan `a` runs these inputs faster than plan `b`: alternating runs, best of each.
+  // The plan's steps and shapes: what the layout choice depends on (not the weights' values).
+  static std::string structure_key(const Plan& p) {
+    std::string k;
+    for (const PlanStep& s : p.steps) {
+      k += s.op_type + ":" + s.name;
+      for (int d : s.dst)
+        if (d >= 0)
+          for (int64_t x : p.values[static_cast<size_t>(d)].shape) k += "," + std::to_string(x);
+      k += ";";
+    }
+    return k;
+  }
+  static std::optional<bool> remembered_layout(const std::string& key, std::optional<bool> set = std::nullopt) {
+    static std::mutex m;
+    static std::map<std::string, bool> choices;
+    std::lock_guard<std::mutex> l(m);
+    if (set) return choices.emplace(key, *set).first->second;
+    auto it = choices.find(key);
+    return it == choices.end() ? std::nullopt : std::optional<bool>(it->second);
+  }
+
   static Result<bool> runs_faster(const Plan& a, const Plan& b, const std::vector<Tensor>& inputs) {
     try {
       ExecContext ca(a), cb(b);
@@ -140,8 +163,15 @@ struct Session::Impl {
       if (forced.empty() && opts.tune && !opts.deterministic && opts.use_dnnl && plan->convs > 0) {
         po.conv_layout = ConvLayout::kBlocked;
         CALIBRA_ASSIGN_OR_RETURN(auto blocked, build_plan(model->graph(), descs, po));
-        CALIBRA_ASSIGN_OR_RETURN(bool faster, runs_faster(*blocked, *plan, inputs));
-        if (faster) plan = std::move(blocked);
+        // Decided once per process for a plan of this structure, so that two sessions of one
+        // model (e.g. both sides of `compare`) never differ by timing noise.
+        const std::string shape_key = structure_key(*plan) + "|" + std::to_string(opts.threads);
+        std::optional<bool> faster = remembered_layout(shape_key);
+        if (!faster) {
+          CALIBRA_ASSIGN_OR_RETURN(bool f, runs_faster(*blocked, *plan, inputs));
+          faster = remembered_layout(shape_key, f);
+        }
+        if (*faster) plan = std::move(blocked);
       }
       auto entry = std::make_shared<CachedPlan>();
       entry->plan = std::move(plan);
