@@ -1,5 +1,9 @@
 #include "app/json.h"
 
+#include <cmath>
+#include <limits>
+#include <type_traits>
+
 #include "core/file_util.h"
 
 namespace calibra::app {
@@ -247,6 +251,33 @@ json to_json(const CompareResult& r) {
 
 namespace {
 
+template <typename T>
+struct is_vector : std::false_type {};
+template <typename T>
+struct is_vector<std::vector<T>> : std::true_type {};
+
+// Whether a JSON value converts to T without overflow: nlohmann's get<T> converts numbers
+// with a plain cast, and an out-of-range one (1e30 into an int, 1e300 into a float) is UB.
+template <typename T>
+bool fits(const json& v) {
+  if constexpr (is_vector<T>::value) {
+    if (v.is_array())
+      for (const auto& e : v)
+        if (!fits<typename T::value_type>(e)) return false;
+  } else if constexpr (std::is_floating_point_v<T>) {
+    if (v.is_number_float()) return std::abs(v.get<double>()) <= static_cast<double>(std::numeric_limits<T>::max());
+  } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    using L = std::numeric_limits<T>;
+    const double top = std::ldexp(1.0, L::digits);  // 2^63 for int64_t: the first value out of range
+    if (v.is_number_float()) return v.get<double>() >= (L::is_signed ? -top : 0.0) && v.get<double>() < top;
+    if (v.is_number_unsigned()) return v.get<uint64_t>() <= static_cast<uint64_t>(L::max());
+    if (v.is_number_integer())
+      return v.get<int64_t>() >= 0 ? static_cast<uint64_t>(v.get<int64_t>()) <= static_cast<uint64_t>(L::max())
+                                   : L::is_signed && v.get<int64_t>() >= static_cast<int64_t>(L::lowest());
+  }
+  return true;
+}
+
 // Small typed readers that name the field on error.
 struct Reader {
   const json& j;
@@ -257,6 +288,10 @@ struct Reader {
   template <typename T>
   void get(const char* k, T* out) {
     if (!error.is_ok() || !has(k)) return;
+    if (!fits<T>(j.at(k))) {
+      error = Status::invalid_argument(path + k + ": the number is out of range");
+      return;
+    }
     try {
       *out = j.at(k).get<T>();
     } catch (const json::exception&) {
@@ -334,7 +369,7 @@ Result<json> load_json_file(const std::string& path, const std::string& what) {
   CALIBRA_ASSIGN_OR_RETURN(std::string text, read_file(path, size_t(1) << 20));
   try {
     return json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers like 1e400
     return Status::invalid_argument(what + " '" + path + "' is not valid JSON (" + std::string(e.what()) + ")");
   }
 }

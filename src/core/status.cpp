@@ -20,7 +20,14 @@ const char* status_code_name(StatusCode code) {
 }
 
 Status::Status(StatusCode code, std::string message) {
-  if (code != StatusCode::kOk) state_ = std::make_shared<State>(State{code, std::move(message)});
+  if (code == StatusCode::kOk) return;
+  // One line, always: messages quote file names, node names, file contents and library
+  // errors (libarchive, libpng, ...) that may carry line breaks or other control characters,
+  // and the CLI prints "calibra: error: <message>".
+  for (char& c : message)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  while (!message.empty() && message.back() == ' ') message.pop_back();
+  state_ = std::make_shared<State>(State{code, std::move(message)});
 }
 
 const std::string& Status::message() const {

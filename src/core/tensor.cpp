@@ -116,7 +116,7 @@ Result<Tensor> Tensor::create(DType dtype, Shape shape) {
     n *= d;
   }
   try {
-    return Tensor(dtype, std::move(shape));
+    return Tensor(dtype, shape);
   } catch (const std::bad_alloc&) {
     return Status::resource_exhausted("out of memory allocating a tensor of shape " + shape_str(shape));
   }

@@ -88,20 +88,37 @@ Image center_crop(const Image& img, int64_t ch, int64_t cw) {
   return out;
 }
 
+// Resize targets come from usage configs and (for "shorter") from an image's aspect ratio:
+// refuse absurd ones before allocating (or overflowing int64) rather than crash.
+Status check_resize(double oh, double ow, int64_t channels) {
+  if (oh * ow * static_cast<double>(channels) > static_cast<double>(max_tensor_elements()))
+    return Status::resource_exhausted("resizing to " + std::to_string(static_cast<long long>(ow)) + "x" +
+                                      std::to_string(static_cast<long long>(oh)) +
+                                      " exceeds the tensor element limit (" + std::to_string(max_tensor_elements()) +
+                                      "); check resize in the model usage config");
+  return Status::ok();
+}
+
 }  // namespace
 
 Result<Image> preprocess_image(const Image& img, const PreprocessConfig& p) {
   if (img.channels != 1 && img.channels != 3) return Status::invalid_argument("images must have 1 or 3 channels");
+  if (img.height <= 0 || img.width <= 0 || img.pixels.size() != static_cast<size_t>(img.height * img.width * img.channels))
+    return Status::invalid_argument("the image is empty or its pixels do not match its size");
   if (p.color != "gray" && p.color != "rgb" && p.color != "bgr")
     return Status::invalid_argument("preprocessing color must be gray, rgb or bgr, not '" + p.color + "'");
   Image cur = to_color(img, p.color);
   const bool bilinear = p.resize.interpolation != "nearest";
   if (p.resize.mode == "exact") {
     if (p.resize.height <= 0 || p.resize.width <= 0) return Status::invalid_argument("resize exact needs height and width");
+    CALIBRA_TRY(check_resize(static_cast<double>(p.resize.height), static_cast<double>(p.resize.width), cur.channels));
     cur = resize(cur, p.resize.height, p.resize.width, bilinear);
   } else if (p.resize.mode == "shorter") {
     if (p.resize.size <= 0) return Status::invalid_argument("resize shorter needs a size");
     const int64_t s = p.resize.size;
+    const double long_side = static_cast<double>(s) * static_cast<double>(std::max(cur.height, cur.width)) /
+                             static_cast<double>(std::min(cur.height, cur.width));
+    CALIBRA_TRY(check_resize(static_cast<double>(s), long_side, cur.channels));
     int64_t oh, ow;
     if (cur.height <= cur.width) {
       oh = s;

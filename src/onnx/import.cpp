@@ -4,7 +4,11 @@
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 
+#include <onnx/defs/schema.h>
+#include <onnx/defs/shape_inference.h>
+
 #include <filesystem>
+#include <mutex>
 #include <unordered_set>
 
 #include "core/file_util.h"
@@ -143,6 +147,45 @@ Status run_onnx_checker(const onnx::ModelProto& model, const std::map<std::strin
   return Status::ok();
 }
 
+// ONNX's own schemas, except that the shape inference of convolutions and pooling first
+// checks what ONNX 1.12's leaves unchecked and then crashes on (it is C++, not an exception):
+// a weight of another rank than the input (out-of-bounds reads) and zero strides or
+// dilations (integer division by zero).
+class CheckedSchemas final : public onnx::ISchemaRegistry {
+ public:
+  const onnx::OpSchema* GetSchema(const std::string& key, const int max_version, const std::string& domain) const override {
+    const onnx::OpSchema* s = onnx::OpSchemaRegistry::Instance()->GetSchema(key, max_version, domain);
+    if (!s || !(domain.empty() || domain == "ai.onnx")) return s;
+    int x = 0, w = -1;  // the input's and the weight's positions (-1: no weight)
+    if (key == "Conv" || key == "ConvTranspose" || key == "ConvInteger") w = 1;
+    else if (key == "QLinearConv") w = 3;
+    else if (key != "MaxPool" && key != "AveragePool" && key != "LpPool") return s;
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& patched = patched_[s];
+    if (!patched) {
+      patched = std::make_unique<onnx::OpSchema>(*s);
+      patched->TypeAndShapeInferenceFunction([inner = s->GetTypeAndShapeInferenceFunction(), x, w](onnx::InferenceContext& ctx) {
+        for (const char* name : {"strides", "dilations"}) {
+          std::vector<int64_t> v;
+          if (onnx::getRepeatedAttribute(ctx, name, v))
+            for (int64_t e : v)
+              if (e <= 0) fail_shape_inference(name, " must be positive, not ", e);
+        }
+        if (w >= 0 && ctx.getNumInputs() > static_cast<size_t>(w) && onnx::hasInputShape(ctx, x) &&
+            onnx::hasInputShape(ctx, w) && onnx::getInputShape(ctx, x).dim_size() != onnx::getInputShape(ctx, w).dim_size())
+          fail_shape_inference("the input has rank ", onnx::getInputShape(ctx, x).dim_size(), " but the weight has rank ",
+                               onnx::getInputShape(ctx, w).dim_size());
+        if (inner) inner(ctx);
+      });
+    }
+    return patched.get();
+  }
+
+ private:
+  mutable std::mutex mu_;
+  mutable std::map<const onnx::OpSchema*, std::unique_ptr<onnx::OpSchema>> patched_;
+};
+
 // Exporters sometimes write nodes out of topological order; the ONNX checker and shape
 // inference require order, so sort (stably) first. Leaves the graph as it is on a cycle or a
 // dangling input: Graph::topo_sort reports those with names.
@@ -221,7 +264,8 @@ Result<std::unique_ptr<Graph>> import_onnx_proto(onnx::ModelProto& model, const 
   // one, which the checker (strict about main-graph outputs) needs.
   if (opts.run_shape_inference) {
     try {
-      onnx::shape_inference::InferShapes(model);
+      static const CheckedSchemas schemas;
+      onnx::shape_inference::InferShapes(model, &schemas);
     } catch (const std::exception& e) {
       std::string msg = e.what();
       auto nl = msg.find('\n');
@@ -250,6 +294,7 @@ Result<std::unique_ptr<Graph>> import_onnx_proto(onnx::ModelProto& model, const 
   g->name = gp.name();
   for (const auto& init : gp.initializer()) {
     if (init.name().empty()) return Status::invalid_model("an initializer has no name");
+    if (g->constants.count(init.name())) return Status::invalid_model("initializer '" + init.name() + "' is defined twice");
     CALIBRA_ASSIGN_OR_RETURN(Tensor t, tensor_from_proto(init, base_dir, "initializer '" + init.name() + "'"));
     ValueType vt;
     vt.dtype = t.dtype();

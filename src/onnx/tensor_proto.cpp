@@ -135,13 +135,19 @@ Result<Tensor> tensor_from_proto(const onnx::TensorProto& p, const std::string& 
   Shape shape(p.dims().begin(), p.dims().end());
   for (int64_t d : shape)
     if (d < 0) return Status::invalid_model(what + ": negative dimension in " + shape_str(shape));
-  CALIBRA_ASSIGN_OR_RETURN(Tensor t, Tensor::create(dt, shape));
-  const int64_t n = t.numel();
-  const size_t nbytes = t.nbytes();
+  // The dims come from the file: check them against the data actually present before
+  // allocating, so that a small file declaring a huge tensor costs nothing.
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d > 0 && n > max_tensor_elements() / d) return Tensor::create(dt, shape).status();  // the limit's error
+    n *= d;
+  }
+  const size_t nbytes = static_cast<size_t>(n) * dtype_size(dt);
 
   if (p.data_location() == onnx::TensorProto::EXTERNAL) {
     CALIBRA_ASSIGN_OR_RETURN(std::string bytes, read_external(p, base_dir, what, nbytes));
-    std::memcpy(t.data(), bytes.data(), nbytes);
+    CALIBRA_ASSIGN_OR_RETURN(Tensor t, Tensor::create(dt, shape));
+    if (nbytes) std::memcpy(t.data(), bytes.data(), nbytes);
     return t;
   }
   if (p.has_raw_data()) {
@@ -149,9 +155,19 @@ Result<Tensor> tensor_from_proto(const onnx::TensorProto& p, const std::string& 
       return Status::invalid_model(what + ": raw data has " + std::to_string(p.raw_data().size()) +
                                    " bytes but shape " + shape_str(shape) + " of " + dtype_name(dt) +
                                    " needs " + std::to_string(nbytes));
+    CALIBRA_ASSIGN_OR_RETURN(Tensor t, Tensor::create(dt, shape));
     if (nbytes) std::memcpy(t.data(), p.raw_data().data(), nbytes);
     return t;
   }
+  const int64_t values = dt == DType::kF32                          ? p.float_data_size()
+                         : dt == DType::kF64                        ? p.double_data_size()
+                         : dt == DType::kI64                        ? p.int64_data_size()
+                         : dt == DType::kU64 || dt == DType::kU32   ? p.uint64_data_size()
+                                                                    : p.int32_data_size();
+  if (values != n)
+    return Status::invalid_model(what + ": has " + std::to_string(values) + " values but its shape needs " +
+                                 std::to_string(n));
+  CALIBRA_ASSIGN_OR_RETURN(Tensor t, Tensor::create(dt, shape));
   switch (dt) {
     case DType::kF32: {
       float* d = t.data_as<float>();

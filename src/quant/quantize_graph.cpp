@@ -24,6 +24,14 @@ std::string ineligible(const Graph& g, const Node& n) {
     const Tensor* t = n.has_input(i) ? g.constant(n.inputs[i]) : nullptr;
     return t && t->dtype() == DType::kF32;
   };
+  // INT8 scales come from the weights' range: NaN or Inf leave no meaningful one.
+  auto non_finite = [&](size_t i) {
+    const Tensor* t = n.has_input(i) ? g.constant(n.inputs[i]) : nullptr;
+    if (!t || t->dtype() != DType::kF32) return false;
+    for (int64_t k = 0; k < t->numel(); ++k)
+      if (!std::isfinite(t->data_as<float>()[k])) return true;
+    return false;
+  };
   auto runtime_f32 = [&](const std::string& v) {
     if (g.is_constant(v)) return false;
     auto it = g.types.find(v);
@@ -32,6 +40,7 @@ std::string ineligible(const Graph& g, const Node& n) {
   if (n.op_type == "Conv") {
     if (!f32_const(1)) return "weights are not constant";
     if (n.has_input(2) && !f32_const(2)) return "bias is not constant";
+    if (non_finite(1) || non_finite(2)) return "weights contain NaN or Inf";
     if (!runtime_f32(n.input(0))) return "input is not a float tensor";
     return "";
   }
@@ -39,6 +48,7 @@ std::string ineligible(const Graph& g, const Node& n) {
     if (n.attr_int("transA", 0) || n.attr_float("alpha", 1.f) != 1.f || (n.has_input(2) && n.attr_float("beta", 1.f) != 1.f))
       return "transA/alpha/beta not supported in INT8";
     if (!f32_const(1) || (n.has_input(2) && !f32_const(2))) return "weights are not constant";
+    if (non_finite(1) || non_finite(2)) return "weights contain NaN or Inf";
     if (n.has_input(2)) {
       const Tensor* c = g.constant(n.inputs[2]);
       const int64_t N = n.attr_int("transB", 0) ? g.constant(n.inputs[1])->dim(0) : g.constant(n.inputs[1])->dim(1);
@@ -49,6 +59,7 @@ std::string ineligible(const Graph& g, const Node& n) {
   }
   if (n.op_type == "MatMul") {
     if (!f32_const(1) || g.constant(n.inputs[1])->rank() != 2) return "weights are not a constant matrix";
+    if (non_finite(1)) return "weights contain NaN or Inf";
     if (!runtime_f32(n.input(0))) return "input is not a float tensor";
     return "";
   }

@@ -13,6 +13,14 @@ namespace calibra::server {
 
 namespace fs = std::filesystem;
 
+namespace {
+// libarchive's message, which is NULL for some failures (found by fuzz_archive).
+std::string error_text(struct archive* a) {
+  const char* e = archive_error_string(a);
+  return e ? e : "unknown libarchive error";
+}
+}  // namespace
+
 Status check_entry_path(const std::string& path) {
   if (path.empty()) return Status::invalid_argument("an archive entry has an empty name");
   if (path[0] == '/' || path[0] == '\\' || (path.size() > 1 && path[1] == ':'))
@@ -37,7 +45,7 @@ Result<ExtractStats> extract_archive(const std::string& archive_path, const std:
   archive_read_support_format_tar(a.get());
   archive_read_support_format_gnutar(a.get());
   if (archive_read_open_filename(a.get(), archive_path.c_str(), 1 << 16) != ARCHIVE_OK)
-    return Status::invalid_argument(std::string("not a readable zip or tar archive (") + archive_error_string(a.get()) + ")");
+    return Status::invalid_argument(std::string("not a readable zip or tar archive (") + error_text(a.get()) + ")");
   ExtractStats stats;
   const fs::path root(dest);
   struct archive_entry* e = nullptr;
@@ -46,7 +54,7 @@ Result<ExtractStats> extract_archive(const std::string& archive_path, const std:
     const int rc = archive_read_next_header(a.get(), &e);
     if (rc == ARCHIVE_EOF) break;
     if (rc < ARCHIVE_WARN)
-      return Status::invalid_argument(std::string("the archive is corrupt (") + archive_error_string(a.get()) + ")");
+      return Status::invalid_argument(std::string("the archive is corrupt (") + error_text(a.get()) + ")");
     const char* raw = archive_entry_pathname(e);
     const std::string name = raw ? raw : "";
     CALIBRA_TRY(check_entry_path(name));
@@ -76,7 +84,7 @@ Result<ExtractStats> extract_archive(const std::string& archive_path, const std:
       if (n == 0) break;
       if (n < 0) {
         ::close(fd);
-        return Status::invalid_argument("archive entry '" + name + "' is corrupt (" + archive_error_string(a.get()) + ")");
+        return Status::invalid_argument("archive entry '" + name + "' is corrupt (" + error_text(a.get()) + ")");
       }
       stats.bytes += static_cast<uint64_t>(n);
       if (stats.bytes > limits.max_bytes) {

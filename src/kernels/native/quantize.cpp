@@ -16,9 +16,15 @@ namespace calibra::dnnl_k {
 
 namespace {
 
+// One clone per ISA, picked at load time. clang (the fuzz build) does not clone templates.
+#if defined(__clang__)
+#define CALIBRA_ISA_CLONES
+#else
+#define CALIBRA_ISA_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+
 template <typename Q>
-__attribute__((target_clones("avx512f", "avx2", "default"))) void quantize_loop(const float* x, Q* y, size_t n,
-                                                                                float scale, float zp, float lo, float hi) {
+CALIBRA_ISA_CLONES void quantize_loop(const float* x, Q* y, size_t n, float scale, float zp, float lo, float hi) {
   for (size_t i = 0; i < n; ++i) {
     float v = std::nearbyint(x[i] / scale) + zp;
     v = v < lo ? lo : v > hi ? hi : v;
@@ -27,8 +33,7 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void quantize_loop(
 }
 
 template <typename Q>
-__attribute__((target_clones("avx512f", "avx2", "default"))) void dequantize_loop(const Q* x, float* y, size_t n,
-                                                                                  float scale, float zp) {
+CALIBRA_ISA_CLONES void dequantize_loop(const Q* x, float* y, size_t n, float scale, float zp) {
   for (size_t i = 0; i < n; ++i) y[i] = (static_cast<float>(x[i]) - zp) * scale;
 }
 

@@ -1,0 +1,4 @@
+Bextj
+locationinput.pbj
+offset0j
+length8p
