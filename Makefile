@@ -1,20 +1,24 @@
 # Calibra: the two commands of the README's quick start.
-#   make run   installs what is missing, builds, runs the main job on the bundled demo
+#   make run   installs what is missing, builds, starts the web workbench with the demo project
 #   make test  installs what is missing, builds, runs every test (incl. ASan+UBSan build)
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps build asan run test models bench clean
+.PHONY: all deps build web asan run test models bench clean
 
 all: build
 
 deps:
 	@scripts/setup-deps.sh
 
-build: deps
+build: deps web
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo > $(BUILD).configure.log 2>&1 || (cat $(BUILD).configure.log; exit 1)
 	@cmake --build $(BUILD) -j$(JOBS)
+
+# The workbench front end (TypeScript, Vite) into web/dist, served by `calibra serve`.
+web: deps
+	@scripts/build-web.sh
 
 asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCALIBRA_SANITIZE=ON > $(ASAN_BUILD).configure.log 2>&1 || (cat $(ASAN_BUILD).configure.log; exit 1)
