@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Job, Project } from '../src/api/types';
-import { activeJob, baselineStats, buildTree, defaultComparePair, infoInt8, jobsOfProject, latestKey, liveStatus, mergeProject, needsDetail } from '../src/lib/projects';
+import { activeJob, baselineStats, buildTree, canCompare, defaultComparePair, infoInt8, jobsOfProject, latestKey, liveStatus, mergeProject, needsDetail, noModelMessage } from '../src/lib/projects';
 
 const proj = (id: number, parent: number | null = null, over: Partial<Project> = {}): Project =>
   ({ id, name: `p${id}`, model_id: id, dataset_id: 1, parent_project_id: parent, created_at: '2026-11-27T08:00:00Z', usage: null, settings: { batch: 1, threads: 0, streams: 1, seconds: 5, iterations: 0, warmup: 2 }, model: null, dataset: null, int8: { available: true, reason: '' }, status: 'ready', latest: { baseline: null, calibration: null, sweep: null }, children: [], ...over }) as Project;
@@ -70,6 +70,32 @@ describe('helpers', () => {
     expect(defaultComparePair(undefined, all)).toEqual({ a: 1, b: 3 });
     expect(defaultComparePair(all[3], all)).toEqual({ a: 4, b: undefined });
     expect(defaultComparePair(undefined, [proj(1)])).toEqual({});
+  });
+  it('prefers a calibrated child over a newer one whose calibration failed or runs', () => {
+    // The real server creates the INT8 project at once, without a model until calibration ends.
+    const all = [proj(1), proj(2, 1), proj(3, 1, { model_id: null, status: 'failed' })];
+    expect(defaultComparePair(all[0], all)).toEqual({ a: 1, b: 2 });
+    expect(defaultComparePair(undefined, all)).toEqual({ a: 1, b: 2 });
+    // The child page itself still pairs with its parent.
+    expect(defaultComparePair(all[2], all)).toEqual({ a: 1, b: 3 });
+    // Only model-less children: the newest is still offered (the page says why it cannot run).
+    const none = [proj(1), proj(2, 1, { model_id: null }), proj(3, 1, { model_id: null })];
+    expect(defaultComparePair(none[0], none)).toEqual({ a: 1, b: 3 });
+  });
+  it('can compare only two different projects that both have a model', () => {
+    const byId = { 1: proj(1), 2: proj(2, 1), 3: proj(3, 1, { model_id: null }) };
+    expect(canCompare({ a: 1, b: 2 }, byId)).toBe(true);
+    expect(canCompare({ a: 1, b: 3 }, byId)).toBe(false);
+    expect(canCompare({ a: 1, b: 1 }, byId)).toBe(false);
+    expect(canCompare({ a: 1 }, byId)).toBe(false);
+    expect(canCompare({ a: 1, b: 9 }, byId)).toBe(false);
+  });
+  it('explains a missing INT8 model by the project status', () => {
+    expect(noModelMessage('failed')).toMatch(/calibration failed/);
+    expect(noModelMessage('running')).toMatch(/being calibrated/);
+    expect(noModelMessage('queued')).toMatch(/being calibrated/);
+    expect(noModelMessage('cancelled')).toMatch(/was cancelled/);
+    expect(noModelMessage('interrupted')).toMatch(/was interrupted/);
   });
 });
 

@@ -143,15 +143,32 @@ export function infoInt8(info: { int8?: { possible: boolean; reason: string }; i
   return { possible: null, reason: '' };
 }
 
-/** The default compare pair for a project: (parent, child) for INT8 projects, (p, newest child) otherwise. */
+/** Newest first, projects that have a model (a finished calibration) before those that do not. */
+function byComparable(x: Project, y: Project): number {
+  const mx = x.model_id != null ? 1 : 0;
+  const my = y.model_id != null ? 1 : 0;
+  return my - mx || y.id - x.id;
+}
+
+/**
+ * The default compare pair for a project: (parent, child) for INT8 projects, (p, newest
+ * calibrated child) otherwise. Children without a model (calibration running or failed)
+ * are only chosen when no child has one.
+ */
 export function defaultComparePair(p: Project | undefined, all: Project[]): { a?: Id; b?: Id } {
   if (!p) {
-    const child = [...all].filter((x) => x.parent_project_id != null).sort((x, y) => y.id - x.id)[0];
+    const child = [...all].filter((x) => x.parent_project_id != null).sort(byComparable)[0];
     return child ? { a: child.parent_project_id!, b: child.id } : {};
   }
   if (p.parent_project_id != null) return { a: p.parent_project_id, b: p.id };
-  const kids = all.filter((x) => x.parent_project_id === p.id).sort((x, y) => y.id - x.id);
+  const kids = all.filter((x) => x.parent_project_id === p.id).sort(byComparable);
   return { a: p.id, b: kids[0]?.id };
+}
+
+/** Both projects of a pair exist and have a model (what the compare job needs). */
+export function canCompare(pair: { a?: Id; b?: Id }, projects: Record<Id, Project>): boolean {
+  if (pair.a == null || pair.b == null || pair.a === pair.b) return false;
+  return projects[pair.a]?.model_id != null && projects[pair.b]?.model_id != null;
 }
 
 type LatestKey = 'baseline' | 'calibration' | 'sweep';
@@ -205,4 +222,20 @@ export function baselineStats(p: Project): { top1: number | null; fps: number | 
     latency: num(d?.speed?.latency_ms?.median) ?? num(lat) ?? num((lat as { median?: unknown } | undefined)?.median),
     has: true,
   };
+}
+
+/** What the Performance tab says for an INT8 project without a model, by its status. */
+export function noModelMessage(status: ProjectStatus): string {
+  switch (status) {
+    case 'failed':
+      return 'The calibration failed, so there is no INT8 model to run: see the error above, then re-run it or configure a new calibration from the original project.';
+    case 'cancelled':
+    case 'interrupted':
+      return `The calibration was ${status} before it made an INT8 model: re-run it from the Jobs tab.`;
+    case 'queued':
+    case 'running':
+      return 'The INT8 model is being calibrated; its inference starts by itself when the calibration ends.';
+    default:
+      return 'This project has no model yet.';
+  }
 }

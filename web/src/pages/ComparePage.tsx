@@ -7,7 +7,7 @@ import { Card, Empty, ErrorBox, Loading, PrecisionPill, ProgressBar, Stat, Warni
 import { changeKind, compareSortValue, labelOffsetOf, layerLabel, precisionSummary, type ChangeKind } from '../lib/compare';
 import { DASH, fmtBytes, fmtDb, fmtDeltaMs, fmtDropPoints, fmtFps, fmtMs, fmtNumber, fmtPct, fmtRatio, fmtTime, humanize } from '../lib/format';
 import { isActive, sortedJobs } from '../lib/jobs';
-import { defaultComparePair, modelPrecision } from '../lib/projects';
+import { canCompare, defaultComparePair, modelPrecision } from '../lib/projects';
 import { filterByAbs, matchesText, parseThreshold } from '../lib/table';
 import { href, navigate } from '../lib/router';
 import { acceptJob, api, onJobChange, useApp } from '../store';
@@ -88,6 +88,8 @@ export function ComparePage({ a: qa, b: qb }: { a?: number; b?: number }) {
 
   const pa = a != null ? projects[a] : undefined;
   const pb = b != null ? projects[b] : undefined;
+  const noModel = [...new Set([pa, pb])].filter((p): p is Project => !!p && p.model_id == null);
+  const ready = canCompare({ a, b }, projects);
   const result = results?.find((r) => r.id === selected) ?? results?.[0] ?? null;
 
   const pick = (which: 'a' | 'b') => (e: Event) => {
@@ -117,11 +119,12 @@ export function ComparePage({ a: qa, b: qb }: { a?: number; b?: number }) {
               Samples
               <input type="number" min={1} placeholder="all" value={limit} onInput={(e) => setLimit(val(e))} data-testid="compare-limit" />
             </label>
-            <button class="btn btn-primary" disabled={a == null || b == null || a === b || busy || !!running} onClick={() => void start()} data-testid="compare-start">
+            <button class="btn btn-primary" disabled={!ready || busy || !!running} onClick={() => void start()} data-testid="compare-start">
               {results && results.length ? 'Compare again' : 'Compare'}
             </button>
           </div>
           {a != null && a === b && <Warning>Choose two different projects.</Warning>}
+          {noModel.length > 0 && <Warning testid="compare-no-model">{noModel.map((p) => `"${p.name}"`).join(' and ')} {noModel.length > 1 ? 'have' : 'has'} no model yet (a calibration still running or failed): choose another project.</Warning>}
           {pa && pb && pa.dataset_id !== pb.dataset_id && <Warning>The projects use different datasets; accuracy is measured on A's dataset with A's usage config.</Warning>}
           <ErrorBox error={startErr} title="The comparison did not start" testid="compare-error" />
           {running && (
@@ -173,7 +176,7 @@ function ProjectPicker({ label, value, projects, onChange, testid }: { label: st
         {projects.map((p) => (
           <option value={p.id}>
             {p.parent_project_id != null ? '↳ ' : ''}
-            {p.name} ({modelPrecision(p) || '?'})
+            {p.name} · {p.model_id == null ? 'no model' : modelPrecision(p) || '?'}
           </option>
         ))}
       </select>
@@ -285,7 +288,7 @@ export function CompareReport({ result, pa, pb }: { result: Result<CompareData>;
             </tbody>
           </table>
           <p class="muted small">
-            Settings: batch {d.settings?.batch ?? '?'}, {d.settings?.threads ?? '?'} thread(s), {d.settings?.streams ?? '?'} stream(s); {d.rounds} alternating rounds ({fmtNumber(A.speed?.iterations)} + {fmtNumber(B.speed?.iterations)} requests).
+            Settings: batch {d.settings?.batch ?? '?'}, {d.settings?.threads === 0 ? 'all cores' : `${d.settings?.threads ?? '?'} thread(s)`}, {d.settings?.streams ?? '?'} stream(s); {d.rounds} alternating rounds ({fmtNumber(A.speed?.iterations)} + {fmtNumber(B.speed?.iterations)} requests).
             {d.dataset ? ` Dataset: ${String((d.dataset as { description?: string }).description ?? '')}.` : ''}
           </p>
         </Card>

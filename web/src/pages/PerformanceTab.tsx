@@ -6,7 +6,7 @@ import { ChartView, COLORS, precisionColor } from '../components/Chart';
 import { SortableTable, type Column } from '../components/SortableTable';
 import { Card, Empty, ErrorBox, Loading, PrecisionPill, ProgressBar, ShareBar, Stat, Warning } from '../components/ui';
 import { fmtBytes, fmtDb, fmtFps, fmtMs, fmtNumber, fmtPct, fmtSeconds, fmtShape, fmtTime, humanize } from '../lib/format';
-import { activeJob, isInt8Project, latestJob } from '../lib/projects';
+import { activeJob, isInt8Project, latestJob, liveStatus, noModelMessage } from '../lib/projects';
 import { matchesText } from '../lib/table';
 import { precisionSummary } from '../lib/compare';
 import { api, onJobChange, useApp } from '../store';
@@ -59,10 +59,16 @@ export function PerformanceTab({ project: p, jobs }: { project: Project; jobs: J
       {waiting && <Loading what="Loading the latest result" />}
       {!result && !waiting && !running && (!last || last.status === 'done') && (
         <Empty>
-          <p>No inference results yet.</p>
-          <button class="btn btn-primary" onClick={() => void runInference(p)} disabled={p.model_id == null}>
-            Run inference
-          </button>
+          {p.model_id == null ? (
+            <p data-testid="no-model">{noModelMessage(liveStatus(p, jobs, links).status)}</p>
+          ) : (
+            <>
+              <p>No inference results yet.</p>
+              <button class="btn btn-primary" onClick={() => void runInference(p)}>
+                Run inference
+              </button>
+            </>
+          )}
         </Empty>
       )}
       {result && (
@@ -277,7 +283,7 @@ export function CalibrationSummary({ project: p }: { project: Project }) {
   if (!cal) {
     return (
       <Card title="Calibration" testid="calibration-summary">
-        <p class="muted">No calibration report yet{p.status === 'running' || p.status === 'queued' ? ': the calibration is in progress.' : '.'}</p>
+        <p class="muted">{p.status === 'failed' || p.status === 'cancelled' || p.status === 'interrupted' ? `No calibration report: the calibration ${p.status === 'failed' ? 'failed' : 'was ' + p.status}.` : p.status === 'running' || p.status === 'queued' ? 'No calibration report yet: the calibration is in progress.' : 'No calibration report yet.'}</p>
       </Card>
     );
   }

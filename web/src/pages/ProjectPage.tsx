@@ -1,10 +1,10 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { Job, Project } from '../api/types';
-import { RerunJobButton as RerunButton } from '../components/JobsTable';
+import { LogViewer, RerunJobButton as RerunButton } from '../components/JobsTable';
 import { ErrorBox, Loading, PrecisionPill, ProgressBar, StatusPill } from '../components/ui';
 import { fmtBytes, fmtNumber, humanize } from '../lib/format';
 import { sortedJobs } from '../lib/jobs';
-import { defaultComparePair, isInt8Project, latestKey, liveStatus, modelPrecision, needsDetail } from '../lib/projects';
+import { canCompare, defaultComparePair, isInt8Project, latestKey, liveStatus, modelPrecision, needsDetail } from '../lib/projects';
 import { href, type Tab } from '../lib/router';
 import { acceptJob, api, notify, notifyError, refreshProject, useApp } from '../store';
 import { PerformanceTab } from './PerformanceTab';
@@ -96,10 +96,12 @@ export function ProjectPage({ id, tab }: { id: number; tab: Tab }) {
           </div>
         </div>
         <div class="page-actions">
-          <button class="btn" onClick={() => void runInference(p)} disabled={p.model_id == null} data-testid="run-inference">
-            Run inference
-          </button>
-          {pair.a != null && pair.b != null && (
+          {p.model_id != null && (
+            <button class="btn" onClick={() => void runInference(p)} data-testid="run-inference">
+              Run inference
+            </button>
+          )}
+          {canCompare(pair, projects) && (
             <a class="btn" href={href.compare(pair.a, pair.b)} data-testid="compare-link">
               Compare
             </a>
@@ -110,6 +112,10 @@ export function ProjectPage({ id, tab }: { id: number; tab: Tab }) {
       {live.status === 'failed' && live.job && live.job.type !== 'sweep' && (
         <ErrorBox error={{ message: live.job.error ?? 'The job failed', hint: live.job.hint }} title={`${humanize(live.job.type)} job ${live.job.id} failed`} jobId={live.job.id} testid="project-error">
           <RerunButton job={live.job} />
+          <details class="error-log" data-testid="project-error-log">
+            <summary>Job log</summary>
+            <LogViewer jobId={live.job.id} />
+          </details>
         </ErrorBox>
       )}
 
