@@ -54,6 +54,9 @@ describe('format', () => {
     expect(fmtSeconds(3720)).toBe('1 h 02 min');
     expect(fmtElapsed('2026-11-27T08:00:00Z', '2026-11-27T08:00:30Z')).toBe('30 s');
     expect(fmtElapsed(null, null)).toBe(DASH);
+    // Server times have whole seconds: a job that started and ended within one shows "< 1 s".
+    expect(fmtElapsed('2026-11-27T09:01:46Z', '2026-11-27T09:01:46Z')).toBe('< 1 s');
+    expect(fmtElapsed('2026-11-27T09:01:46Z', '2026-11-27T09:01:47Z')).not.toBe('< 1 s');
     expect(humanize('layer_errors')).toBe('Layer errors');
     expect(progressPct(0.424)).toBe(42);
     expect(progressPct(1.7)).toBe(100);

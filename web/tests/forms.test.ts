@@ -101,5 +101,7 @@ describe('sweep', () => {
     expect(bestIndex(pts, 0, 0)).toBe(0);
     expect(bestIndex(pts, 9, 1)).toBe(1);
     expect(bestIndex(pts, null, 0)).toBe(2);
+    // calibra serve sends max_latency_ms: null for "no bound".
+    expect(bestIndex(pts, null, null)).toBe(2);
   });
 });

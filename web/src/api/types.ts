@@ -219,8 +219,10 @@ export interface SweepPoint extends Speed {}
 
 export interface SweepData {
   points: SweepPoint[];
+  /** Index of the sweet spot; null when no point meets the latency bound. */
   best: number | null;
-  max_latency_ms: number;
+  /** null when there was no bound (the request's 0). */
+  max_latency_ms: number | null;
   [k: string]: unknown;
 }
 

@@ -127,6 +127,8 @@ export function fmtElapsed(start: string | null | undefined, end: string | null 
   const a = Date.parse(start);
   const b = end ? Date.parse(end) : now;
   if (Number.isNaN(a) || Number.isNaN(b)) return DASH;
+  // The server's times have whole seconds: a finished job that took less shows 0.
+  if (end && b - a < 1000) return '< 1 s';
   return fmtSeconds(Math.max(0, (b - a) / 1000));
 }
 

@@ -30,8 +30,11 @@ export function sweetSpot(points: readonly SweepPoint[], maxLatencyMs = 0): numb
   return best;
 }
 
-/** The server's `best` when it is a valid index, else computed. */
-export function bestIndex(points: readonly SweepPoint[], best: number | null | undefined, maxLatencyMs = 0): number {
+/**
+ * The server's `best` when it is a valid index, else computed. The server sends
+ * `max_latency_ms: null` when there was no bound.
+ */
+export function bestIndex(points: readonly SweepPoint[], best: number | null | undefined, maxLatencyMs: number | null = 0): number {
   if (typeof best === 'number' && Number.isInteger(best) && best >= 0 && best < points.length) return best;
-  return sweetSpot(points, maxLatencyMs);
+  return sweetSpot(points, maxLatencyMs ?? 0);
 }

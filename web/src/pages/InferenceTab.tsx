@@ -209,6 +209,7 @@ type Row = SweepPoint & { i: number };
 
 export function SweepResult({ data, created, onApply }: { data: SweepData; created?: string; onApply?: (p: SweepPoint) => void }) {
   const points = data.points ?? [];
+  const bound = data.max_latency_ms ?? 0;
   const best = bestIndex(points, data.best, data.max_latency_ms);
   const streamsSet = [...new Set(points.map((p) => p.streams))].sort((a, b) => a - b);
   const palette = [COLORS.B, '#f97316', '#10b981', '#8b5cf6'];
@@ -279,7 +280,7 @@ export function SweepResult({ data, created, onApply }: { data: SweepData; creat
   ];
   return (
     <div class="sweep-result" data-testid="sweep-result">
-      {best < 0 && data.max_latency_ms > 0 && <Warning>No point meets the latency bound of {data.max_latency_ms} ms: raise the bound.</Warning>}
+      {best < 0 && bound > 0 && <Warning>No point meets the latency bound of {bound} ms: raise the bound.</Warning>}
       <div class="sweep-grid">
         <ChartView config={chart} height={260} testid="sweep-chart" />
         <div>
@@ -291,7 +292,7 @@ export function SweepResult({ data, created, onApply }: { data: SweepData; creat
               </div>
               <div class="stat-sub">
                 {fmtFps(points[best].throughput_fps)}/s at {fmtMs(points[best].latency_ms?.median)} ms median
-                {data.max_latency_ms > 0 ? ` (bound ${data.max_latency_ms} ms)` : ''}
+                {bound > 0 ? ` (bound ${bound} ms)` : ''}
               </div>
             </div>
           )}

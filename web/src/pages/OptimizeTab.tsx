@@ -21,7 +21,7 @@ export function Int8Button({ project: p }: { project: Project }) {
   }
   return (
     <div class="int8-disabled">
-      <span class="tooltip-wrap" data-tooltip={reason} tabIndex={0} aria-describedby="int8-reason">
+      <span class="tooltip-wrap" data-tooltip={reason} tabIndex={0} aria-describedby="int8-reason" data-testid="int8-tooltip">
         <button class="btn btn-primary" disabled aria-disabled="true" title={reason} data-testid="int8-button" data-available="false">
           Configure INT8 calibration
         </button>
