@@ -376,6 +376,9 @@ try {
   await page.waitForSelector(`${failRow} ${T('status-cell')}[data-status="failed"]`, { timeout: 60000 });
   const failId = Number(await page.getAttribute(failRow, 'data-project-id'));
   check((await count(`${failRow} ${T('row-error')}`)) === 1, 'the failed row shows the error');
+  check((await count(`${failRow} ${T('row-compare')}`)) === 0, 'no Compare for the failed INT8 project (it has no model)');
+  check((await count(`${childRow}[data-project-id="${childId}"] ${T('row-compare')}`)) === 1, 'Compare for the calibrated one');
+  await shot('projects-with-failure');
   await go(`#/projects/${failId}`);
   await page.waitForSelector(T('project-error'));
   check(/validation samples/.test(await text(`${T('project-error')} ${T('error-message')}`)), 'the error message');
@@ -417,6 +420,9 @@ try {
   await page.waitForFunction(([sel, n]) => document.querySelectorAll(sel).length === n, [T('compare-row'), deltas.filter((d) => d >= thr).length]);
   check((await count(T('compare-row'))) < total, 'the delta filter hides small deltas');
   await page.fill(T('compare-delta-filter'), '');
+  const reportHref = await page.getAttribute(T('compare-html-report'), 'href');
+  const report = await page.request.get(new URL(reportHref, BASE).href);
+  check(report.ok() && /<html/i.test(await report.text()), 'the HTML report link serves the report');
   await page.locator(T('prediction-diff')).scrollIntoViewIfNeeded();
   check(/\d/.test(await text(T('pred-changed-value'))), 'prediction diff counts');
   await shot('compare-predictions');

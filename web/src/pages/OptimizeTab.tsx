@@ -116,9 +116,11 @@ export function OptimizeTab({ project: p, jobs }: { project: Project; jobs: Job[
                       <td class="align-right num">{fps != null && baseFps ? fmtRatio(fps / baseFps) : '–'}</td>
                       <td class="align-right num">{st.latency != null ? `${fmtMs(st.latency)} ms` : '–'}</td>
                       <td class="align-right">
-                        <a class="btn btn-small btn-ghost" href={href.compare(p.id, c.id)}>
-                          Compare
-                        </a>
+                        {c.model_id != null && (
+                          <a class="btn btn-small btn-ghost" href={href.compare(p.id, c.id)} data-testid="int8-child-compare">
+                            Compare
+                          </a>
+                        )}
                       </td>
                     </tr>
                   );

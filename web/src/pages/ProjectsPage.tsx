@@ -118,7 +118,7 @@ export function ProjectsPage({ highlight }: { highlight?: number }) {
                       </div>
                     </td>
                     <td class="ellipsis" title={p.model?.path}>
-                      {p.model?.name ?? <span class="muted">{int8 ? 'being calibrated' : '–'}</span>}
+                      {p.model?.name ?? <span class="muted">{int8 && active ? 'being calibrated' : int8 ? 'no model' : '–'}</span>}
                     </td>
                     <td class="ellipsis" title={p.dataset?.description}>
                       {p.dataset?.name ?? '–'}
@@ -145,7 +145,7 @@ export function ProjectsPage({ highlight }: { highlight?: number }) {
                     </td>
                     <td class="align-right num nowrap">{base.latency != null ? `${fmtMs(base.latency)} ms` : '–'}</td>
                     <td class="align-right nowrap">
-                      {int8 && p.parent_project_id != null && (
+                      {int8 && p.parent_project_id != null && p.model_id != null && (
                         <a class="btn btn-small btn-ghost" href={href.compare(p.parent_project_id, p.id)} data-testid="row-compare">
                           Compare
                         </a>
