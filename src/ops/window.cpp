@@ -24,9 +24,14 @@ Result<Window> resolve_window(const Node& n, const Shape& x, std::vector<int64_t
   w.out.resize(w.nsp);
   w.pad_begin.resize(w.nsp);
   w.pad_end.resize(w.nsp);
+  // Beyond 2^31 no window is real, and the sums below could overflow int64.
+  constexpr int64_t kMaxWindow = int64_t(1) << 31;
   for (size_t i = 0; i < w.nsp; ++i) {
     if (w.kernel[i] <= 0 || w.strides[i] <= 0 || w.dilations[i] <= 0)
       return bad_node(n, "kernel, strides and dilations must be positive");
+    if (w.kernel[i] > kMaxWindow || w.strides[i] > kMaxWindow || w.dilations[i] > kMaxWindow ||
+        pads[i] > kMaxWindow || pads[i + w.nsp] > kMaxWindow || w.in[i] > kMaxWindow)
+      return bad_node(n, "kernel, strides, dilations or pads are implausibly large (over 2^31)");
     const int64_t dk = (w.kernel[i] - 1) * w.dilations[i] + 1;
     if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
       w.out[i] = (w.in[i] + w.strides[i] - 1) / w.strides[i];

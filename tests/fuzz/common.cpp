@@ -43,7 +43,9 @@ void remove_scratch() {
 }  // namespace
 
 const std::string& scratch_dir() {
-  static const std::string dir = [] {
+  // Never destroyed: remove_scratch runs at exit, after the destructors of statics that were
+  // constructed later than its registration (this one included) have already run.
+  static const std::string* const dir = new std::string([] {
     fs::path base;
     std::error_code ec;
     if (const char* e = std::getenv("CALIBRA_FUZZ_TMP"); e && *e) base = e;
@@ -58,8 +60,8 @@ const std::string& scratch_dir() {
     }
     std::atexit(remove_scratch);
     return d.string();
-  }();
-  return dir;
+  }());
+  return *dir;
 }
 
 std::string write_scratch(const std::string& name, const uint8_t* data, size_t size) {
