@@ -117,9 +117,10 @@ export function linkJob(jobId: Id, projectId: Id): void {
 // ---- notifications ----
 
 let toastSeq = 0;
-export function notify(kind: Toast['kind'], message: string, hint?: string, ms = kind === 'error' ? 12000 : 6000): void {
+export function notify(kind: Toast['kind'], message: string, hint?: string, ms = kind === 'error' ? 12000 : kind === 'warning' ? 8000 : 4000): void {
   const t: Toast = { id: ++toastSeq, kind, message, hint };
-  setState((s) => ({ toasts: [...s.toasts, t].slice(-5) }));
+  // At most three at a time: a quick sequence of steps must not cover the page.
+  setState((s) => ({ toasts: [...s.toasts, t].slice(-3) }));
   setTimeout(() => dismissToast(t.id), ms);
 }
 export function notifyError(e: unknown, prefix = ''): void {

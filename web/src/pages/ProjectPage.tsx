@@ -87,7 +87,7 @@ export function ProjectPage({ id, tab }: { id: number; tab: Tab }) {
               Model <strong>{p.model?.name ?? '–'}</strong> {p.model ? `(${fmtBytes(p.model.bytes)})` : ''}
             </span>
             <span title={p.dataset?.description}>
-              Dataset <strong>{p.dataset?.name ?? '–'}</strong> {p.dataset ? `(${fmtNumber(p.dataset.samples)} samples${p.dataset.annotated ? '' : ', no labels'})` : ''}
+              Dataset <strong>{p.dataset?.name ?? '–'}</strong> {p.dataset ? `(${p.dataset.origin === 'generated' ? 'random inputs' : `${fmtNumber(p.dataset.samples)} samples`}${p.dataset.annotated ? '' : ', no labels'})` : ''}
             </span>
             <span class="status-inline" data-testid="project-status" data-status={live.status} title={live.job ? `latest job: ${live.job.type} #${live.job.id} ${live.job.status}${live.job.error ? ': ' + live.job.error : ''}` : undefined}>
               <StatusPill status={live.status} />
