@@ -223,6 +223,9 @@ Status validate_usage(const ModelUsage& u, const Model& model, const DatasetInfo
   if (ds.generated) return Status::ok();  // generated inputs are model-shaped already
   CALIBRA_ASSIGN_OR_RETURN(Shape s, sample_shape(u, model));
   const int64_t C = p.layout == "NCHW" ? s[0] : s[2];
+  if (C != 1 && C != 3)
+    return Status::invalid_argument("in layout " + p.layout + " the model's input " + shape_str(s) + " has " +
+                                    std::to_string(C) + " channels, but images have 1 (gray) or 3 (rgb, bgr); check layout");
   if ((p.color == "gray") != (C == 1))
     return Status::invalid_argument("the model takes " + std::to_string(C) + " channel(s) but preprocessing color is '" +
                                     p.color + "'");

@@ -277,6 +277,11 @@ void install_routes(httplib::Server& svr, Workbench& wb, const ServeOptions& o) 
     std::string name = mp.field("name");
     if (name.empty()) name = fs::path(f->filename).stem().string();
     auto r = wb.add_model_file(f->path, name, true, "upload");
+    if (!r.is_ok()) {  // name the user's file, not the server's temporary one
+      std::string msg = r.status().message();
+      for (size_t at; (at = msg.find(f->path)) != std::string::npos;) msg.replace(at, f->path.size(), "'" + f->filename + "'");
+      r = Status(r.status().code(), msg);
+    }
     if (r.is_ok()) mp.keep("file");
     else if (r.status().message().find("external data") != std::string::npos)
       return send_error(res, 400, r.status().message(),

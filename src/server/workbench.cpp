@@ -9,6 +9,7 @@
 #include <fstream>
 #include <functional>
 #include <random>
+#include <sstream>
 
 #include "app/json.h"
 #include "calibra/bench.h"
@@ -333,6 +334,9 @@ Result<json> Workbench::add_dataset_spec(const json& body) {
     const std::string spec = body["spec"];
     if (spec.rfind("fashion-mnist", 0) != 0 && spec.rfind("generated", 0) != 0)
       return Status::invalid_argument("spec: 'fashion-mnist:train' or 'fashion-mnist:test' (other datasets: give a path or upload them)");
+    // A built-in dataset is registered once: asking again returns it.
+    for (const auto& row : store_->datasets())
+      if (row.value("spec", "") == spec && row.value("origin", "") == "builtin") return dataset_view(row);
     CALIBRA_ASSIGN_OR_RETURN(d, describe_dataset(spec, 0, name, spec.rfind("generated", 0) == 0 ? "generated" : "builtin"));
   } else if (body.contains("path") && body["path"].is_string()) {
     const std::string path = body["path"];
@@ -601,6 +605,26 @@ Result<json> Workbench::queue_inference(int64_t project_id) {
   return add_job(project_id, "inference", json::object());
 }
 
+
+// "resnet (INT8 kl, mixed, max drop 0.5)", numbered when the same settings were used before,
+// so that calibrations of one project can be told apart in lists and pickers.
+std::string Workbench::int8_project_name(const json& parent, const json& params) {
+  std::string base = parent["name"].get<std::string>() + " (INT8 " + params.value("algorithm", "percentile") + ", " +
+                     params.value("preset", "performance");
+  if (params.contains("max_drop") && params["max_drop"].is_number()) {
+    std::ostringstream d;
+    d << params["max_drop"].get<double>();
+    base += ", max drop " + d.str();
+  }
+  base += ")";
+  int same = 0;
+  for (const auto& q : store_->projects())
+    if (q.contains("parent_project_id") && q["parent_project_id"] == parent["id"] &&
+        q["name"].get<std::string>().rfind(base, 0) == 0)
+      ++same;
+  return same ? base + " #" + std::to_string(same + 1) : base;
+}
+
 Result<json> Workbench::queue_calibration(int64_t project_id, const json& body) {
   CALIBRA_ASSIGN_OR_RETURN(json p, require_project(project_id));
   const json avail = int8_availability(p);
@@ -643,7 +667,7 @@ Result<json> Workbench::queue_calibration(int64_t project_id, const json& body) 
   // show its row with the job's progress.
   int64_t child = 0, job_id = 0;
   CALIBRA_TRY(store_->transaction([&]() -> Status {
-    CALIBRA_ASSIGN_OR_RETURN(child, store_->add_project({{"name", p["name"].get<std::string>() + " (INT8)"},
+    CALIBRA_ASSIGN_OR_RETURN(child, store_->add_project({{"name", int8_project_name(p, params)},
                                                           {"model_id", nullptr},
                                                           {"dataset_id", p["dataset_id"]},
                                                           {"parent_project_id", project_id},

@@ -114,6 +114,7 @@ class Workbench {
   Status run_compare(const json& job, JobContext& ctx);
   Status run_sweep(const json& job, JobContext& ctx);
   Result<json> require_project(int64_t id);
+  std::string int8_project_name(const json& parent, const json& params);
 
   WorkbenchOptions o_;
   std::unique_ptr<Store> store_;

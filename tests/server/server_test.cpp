@@ -234,6 +234,7 @@ TEST_F(WorkbenchTest, BaselineCalibrateInt8InferenceCompareAndSweep) {
   EXPECT_FALSE(c["latest"]["calibration"].is_null());
   EXPECT_EQ(c["latest"]["calibration"]["data"]["int8_project_id"], child);
   EXPECT_EQ((*wb->project_view(pid))["children"], json::array({child}));
+  EXPECT_EQ(c["name"], p["name"].get<std::string>() + " (INT8 minmax, performance)");
 
   auto cmp = wb->queue_compare({{"project_a", pid}, {"project_b", child}, {"limit", 100}});
   ASSERT_TRUE(cmp.is_ok()) << cmp.status().to_string();
@@ -245,6 +246,12 @@ TEST_F(WorkbenchTest, BaselineCalibrateInt8InferenceCompareAndSweep) {
   int u8 = 0;
   for (const auto& l : res["data"]["layers"]) u8 += l["b"].is_object() && l["b"]["precision"] == "U8";
   EXPECT_GE(u8, 1);
+
+  // A second calibration with the same settings gets a name of its own.
+  auto again = wb->queue_calibration(pid, {{"subset", 50}, {"algorithm", "minmax"}});
+  ASSERT_TRUE(again.is_ok()) << again.status().to_string();
+  EXPECT_EQ((*again)["project"]["name"], p["name"].get<std::string>() + " (INT8 minmax, performance) #2");
+  ASSERT_TRUE(wb->cancel_job((*again)["job"]["id"].get<int64_t>()).is_ok());
 
   auto sw = wb->queue_sweep(pid, {{"batches", {1, 2}}, {"seconds", 0.05}});
   ASSERT_TRUE(sw.is_ok()) << sw.status().to_string();
@@ -279,6 +286,15 @@ TEST_F(WorkbenchTest, RefusalsSayWhy) {
   ASSERT_FALSE(u.is_ok());
   EXPECT_NE(u.status().message().find("channel"), std::string::npos) << u.status().message();
   EXPECT_FALSE(server::hint_for(u.status().message()).empty());
+  // NHWC for an NCHW [N,1,H,W] model would read H as channels.
+  auto nhwc = wb->set_usage(real, {{"preprocessing", {{"color", "gray"}, {"layout", "NHWC"}}}});
+  ASSERT_FALSE(nhwc.is_ok());
+  EXPECT_NE(nhwc.status().message().find("check layout"), std::string::npos) << nhwc.status().message();
+  // A built-in dataset is registered once.
+  auto t1 = wb->add_dataset_spec({{"spec", "fashion-mnist:test"}});
+  auto t2 = wb->add_dataset_spec({{"spec", "fashion-mnist:test"}});
+  ASSERT_TRUE(t1.is_ok() && t2.is_ok()) << t1.status().to_string();
+  EXPECT_EQ((*t1)["id"], (*t2)["id"]);
   auto nf = wb->project_view(9999);
   EXPECT_EQ(server::api_error(nf.status()).status, 404);
   // A model in use cannot be deleted; the project first.
@@ -364,6 +380,9 @@ TEST_F(HttpTest, UploadsAreCheckedAndErrorsAreJson) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 400);
   EXPECT_NE(body(r)["error"]["message"].get<std::string>().find("ONNX"), std::string::npos) << r->body;
+  // The error names the user's file, not the server's temporary copy.
+  EXPECT_NE(r->body.find("'model.onnx'"), std::string::npos) << r->body;
+  EXPECT_EQ(r->body.find("upload-"), std::string::npos) << r->body;
   // Too large for the limit (4 KiB here).
   httplib::MultipartFormDataItems big = {{"file", std::string(64 << 10, 'x'), "big.onnx", "application/octet-stream"}};
   auto tl = cli_->Post("/api/models", big);
