@@ -299,23 +299,31 @@ class Calibrator {
   }
 
   // Per-layer: INT8 time vs FP32 time on this CPU (profiled, medians of 10 runs).
+  // Determinism (docs/RELIABILITY.md): measured on one thread whatever o_.threads is, so the
+  // thread setting cannot change the model (with 2 threads on a busy 2-core machine every
+  // OpenMP region pays a futex wake-up, and INT8 graphs, having more primitives, paid more:
+  // layers flipped to FP32). FP32 and INT8 runs alternate, so a burst of load on the machine
+  // lands on both sides of the comparison rather than on one.
   Status check_speed() {
     auto t0 = clock_type::now();
     CALIBRA_ASSIGN_OR_RETURN(Tensor x, sample_tensor(data_, calib_[0], o_.usage, sample_));
-    auto layer_times = [&](std::shared_ptr<const Model> m) -> Result<std::map<std::string, double>> {
-      SessionOptions so;
-      so.threads = o_.threads;
-      so.deterministic = true;
-      CALIBRA_ASSIGN_OR_RETURN(auto s, Session::create(m, so));
-      std::map<std::string, std::vector<double>> samples;
-      for (int r = 0; r < 12; ++r) {
+    SessionOptions so;
+    so.threads = 1;
+    so.deterministic = true;
+    CALIBRA_ASSIGN_OR_RETURN(auto fs, Session::create(fp32_, so));
+    CALIBRA_ASSIGN_OR_RETURN(auto qs, Session::create(int8_, so));
+    std::map<std::string, std::vector<double>> fp_samples, q_samples;
+    for (int r = 0; r < 12; ++r) {
+      for (auto [s, samples] : {std::pair{fs.get(), &fp_samples}, std::pair{qs.get(), &q_samples}}) {
         RunProfile p;
         CALIBRA_ASSIGN_OR_RETURN(auto out, s->run_profiled({x}, &p));
         (void)out;
         if (r < 2) continue;
         for (const auto& l : p.layers)
-          for (const auto& origin : l.origins) samples[origin].push_back(l.ms);
+          for (const auto& origin : l.origins) (*samples)[origin].push_back(l.ms);
       }
+    }
+    auto medians = [](std::map<std::string, std::vector<double>>& samples) {
       std::map<std::string, double> med;
       for (auto& [k, v] : samples) {
         std::sort(v.begin(), v.end());
@@ -323,8 +331,7 @@ class Calibrator {
       }
       return med;
     };
-    CALIBRA_ASSIGN_OR_RETURN(auto fp, layer_times(fp32_));
-    CALIBRA_ASSIGN_OR_RETURN(auto q, layer_times(int8_));
+    auto fp = medians(fp_samples), q = medians(q_samples);
     bool changed = false;
     for (auto& l : layers_) {
       if (!l.compute || !l.quantize || !fp.count(l.node) || !q.count(l.node)) continue;
