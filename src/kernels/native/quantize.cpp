@@ -17,7 +17,9 @@ namespace calibra::dnnl_k {
 namespace {
 
 // One clone per ISA, picked at load time. clang (the fuzz build) does not clone templates.
-#if defined(__clang__)
+// ThreadSanitizer instruments the ifunc resolvers, which the loader runs before the TSan
+// runtime is up (a crash at start): the TSan build uses the default version only.
+#if defined(__clang__) || defined(__SANITIZE_THREAD__)
 #define CALIBRA_ISA_CLONES
 #else
 #define CALIBRA_ISA_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
