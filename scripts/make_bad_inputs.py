@@ -56,6 +56,17 @@ class Corpus:
 
 # ---------------------------------------------------------------- models
 
+def zipped(entries):
+    """A deterministic zip (fixed timestamps) of (name, bytes) entries."""
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in entries:
+            zi = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(zi, data)
+    return b.getvalue()
+
+
 def vi(name, dims, elem=F):
     return helper.make_tensor_value_info(name, elem, dims)
 
@@ -648,15 +659,6 @@ def archive_cases(c):
                 t.addfile(ti, io.BytesIO(data))
             for ti in members:
                 t.addfile(ti)
-        return b.getvalue()
-
-    def zipped(entries):
-        b = io.BytesIO()
-        with zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED) as z:
-            for name, data in entries:
-                zi = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
-                zi.compress_type = zipfile.ZIP_DEFLATED
-                z.writestr(zi, data)
         return b.getvalue()
 
     def ex(cid, rel, data, expect, extra=(), exit=1, why=""):

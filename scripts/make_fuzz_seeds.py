@@ -20,9 +20,10 @@ import os
 import struct
 import sys
 import tarfile
-import zipfile
 
 import numpy as np
+
+from make_bad_inputs import zipped  # the same deterministic zip writer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TESTDATA = "/usr/share/libonnx-testdata/data"
@@ -264,15 +265,6 @@ def archive_seeds(o):
                 t.addfile(ti, io.BytesIO(data))
             if extra:
                 extra(t)
-        return b.getvalue()
-
-    def zipped(entries):
-        b = io.BytesIO()
-        with zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED) as z:
-            for name, data in entries:
-                zi = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
-                zi.compress_type = zipfile.ZIP_DEFLATED
-                z.writestr(zi, data)
         return b.getvalue()
 
     def symlink(t):
