@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <cstdio>
@@ -484,6 +485,19 @@ namespace {
 std::atomic<httplib::Server*> g_server{nullptr};
 }
 
+namespace {
+
+// cpp-httplib 0.11 listens with a backlog of 5, compiled into Debian's libcpp-httplib. With a
+// few dozen clients connecting at once the kernel dropped SYNs (ListenOverflows), and every
+// dropped one cost its client a 1 s, then 3 s, retransmission: p99 latency of 1 s at 50
+// clients (scripts/load_test.mjs). Linux lets listen() on the bound socket raise it.
+class Server final : public httplib::Server {
+ public:
+  void widen_backlog(int n) { ::listen(svr_sock_, n); }
+};
+
+}  // namespace
+
 Status serve(const ServeOptions& o) {
   // Signals go to a watcher thread (blocked everywhere else, including the pool's threads).
   sigset_t set;
@@ -503,7 +517,7 @@ Status serve(const ServeOptions& o) {
     if (!demo.is_ok()) std::fprintf(stderr, "calibra serve: the demo project was not created: %s\n", demo.status().message().c_str());
     else if (*demo) std::printf("Demo project %lld created (its baseline inference is queued)\n", static_cast<long long>(**demo));
   }
-  httplib::Server svr;
+  Server svr;
   const size_t threads = o.http_threads;
   svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   svr.set_payload_max_length(o.max_upload_bytes + (1 << 20));
@@ -513,6 +527,7 @@ Status serve(const ServeOptions& o) {
   if (!svr.bind_to_port(o.host, o.port))
     return Status::io_error("cannot listen on " + o.host + ":" + std::to_string(o.port) +
                             " (in use, or not an address of this machine); use --port or --host");
+  svr.widen_backlog(SOMAXCONN);
   g_server = &svr;
   std::thread watcher([&] {
     int sig = 0;
