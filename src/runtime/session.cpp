@@ -277,7 +277,10 @@ Result<std::vector<Tensor>> Session::run_observed(const std::vector<Tensor>& inp
                                                   const ValueObserver& observer) {
   CALIBRA_TRY(impl_->validate(inputs));
   CALIBRA_ASSIGN_OR_RETURN(auto acquired, impl_->acquire(inputs));
-  auto [cp, ctx] = std::move(acquired);
+  // Named variables, not a structured binding: the lambdas below capture them, which clang
+  // before 16 (the fuzz build's clang 14) refuses for bindings.
+  std::shared_ptr<CachedPlan> cp = std::move(acquired.first);
+  std::unique_ptr<ExecContext> ctx = std::move(acquired.second);
   const Plan& plan = *cp->plan;
   std::unordered_set<std::string> wanted(watch.begin(), watch.end());
   const auto& g = *impl_->model->graph();
