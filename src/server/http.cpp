@@ -522,6 +522,9 @@ Status serve(const ServeOptions& o) {
   svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   svr.set_payload_max_length(o.max_upload_bytes + (1 << 20));
   svr.set_read_timeout(300);
+  // A kept-alive connection holds a pool thread while it waits for its next request; with
+  // more clients than threads, idle ones made the others queue for seconds (load test).
+  svr.set_keep_alive_timeout(1);
   svr.set_write_timeout(300);
   install_routes(svr, *wb, o);
   if (!svr.bind_to_port(o.host, o.port))
