@@ -45,7 +45,10 @@ Status infer_reshape(InferCtx& c) {
     }
     if (d < 0) return bad_node(n, "invalid dimension " + std::to_string(d) + " in the target shape");
     out[i] = d;
-    known *= d;
+    // Found by fuzz_model (tests/fuzz/reproducers/model): dimensions whose product does not
+    // fit in 64 bits overflowed here. No such shape can match the input's element count.
+    if (__builtin_mul_overflow(known, d, &known))
+      return bad_node(n, "cannot reshape " + shape_str(x) + " to " + shape_str(target) + " (more elements than fit in 64 bits)");
   }
   int64_t total = c.src[0].numel();
   if (infer_at >= 0) {
