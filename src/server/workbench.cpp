@@ -236,7 +236,8 @@ json Workbench::model_view(const json& row) {
 }
 
 Result<json> Workbench::add_model_file(const std::string& file, const std::string& name, bool move_in,
-                                       const std::string& origin, std::optional<int64_t> parent_model_id) {
+                                       const std::string& origin, std::optional<int64_t> parent_model_id,
+                                       const std::function<Status(int64_t model_id)>& then) {
   std::error_code ec;
   if (!fs::is_regular_file(file, ec)) return Status::not_found("model file '" + file + "' does not exist");
   // The same checks as `calibra info`: a file that is not a loadable ONNX model is refused.
@@ -263,7 +264,15 @@ Result<json> Workbench::add_model_file(const std::string& file, const std::strin
   json row = {{"name", display}, {"origin", origin}, {"path", path}, {"bytes", bytes}, {"sha256", sha},
               {"info", info_j}, {"dir", dir}};
   if (parent_model_id) row["parent_model_id"] = *parent_model_id;
-  CALIBRA_ASSIGN_OR_RETURN(int64_t id, store_->add_model(row));
+  int64_t id = 0;
+  Status st = store_->transaction([&]() -> Status {
+    CALIBRA_ASSIGN_OR_RETURN(id, store_->add_model(row));
+    return then ? then(id) : Status::ok();
+  });
+  if (!st.is_ok()) {
+    if (!dir.empty()) fs::remove_all(dir, ec);
+    return st;
+  }
   return model_view(*store_->model(id));
 }
 
@@ -954,17 +963,20 @@ Status Workbench::run_calibration(const json& job, JobContext& ctx) {
   if (!ctx.progress("saving", 0, 0.95, 1.0)) return Status::cancelled("cancelled");
   const std::string tmp = tmp_path("calibrated") + ".onnx";
   CALIBRA_TRY(write_file(tmp, r.onnx));
-  CALIBRA_ASSIGN_OR_RETURN(json m, add_model_file(tmp, p.model["name"].get<std::string>() + "_int8", true, "calibrated",
-                                                  p.model["id"].get<int64_t>()));
+  // The model's row, the INT8 project's model, the result and the job's result_id in one
+  // transaction: a server killed in between leaves none of them (the kill test saw a
+  // calibrated model that no project used when the row was committed on its own).
   json report = app::to_json(r.report);
   report["int8_project_id"] = child;
-  report["int8_model_id"] = m["id"];
   int64_t rid = 0;
-  CALIBRA_TRY(store_->transaction([&]() -> Status {
-    CALIBRA_TRY(store_->set_project_field(child, "model_id", m["id"]));
-    CALIBRA_ASSIGN_OR_RETURN(rid, store_->add_result(ctx.id(), child, "calibration", report));
-    return store_->update_job(ctx.id(), {{"result_id", rid}});
-  }));
+  CALIBRA_ASSIGN_OR_RETURN(
+      json m, add_model_file(tmp, p.model["name"].get<std::string>() + "_int8", true, "calibrated", p.model["id"].get<int64_t>(),
+                             [&](int64_t model_id) -> Status {
+                               report["int8_model_id"] = model_id;
+                               CALIBRA_TRY(store_->set_project_field(child, "model_id", model_id));
+                               CALIBRA_ASSIGN_OR_RETURN(rid, store_->add_result(ctx.id(), child, "calibration", report));
+                               return store_->update_job(ctx.id(), {{"result_id", rid}});
+                             }));
   int u8 = 0, i8 = 0, fp = 0;
   for (const auto& l : r.report.layers) (l.precision == "U8" ? u8 : l.precision == "I8" ? i8 : fp)++;
   ctx.log("INT8 model " + m["path"].get<std::string>() + ": " + std::to_string(u8) + " U8, " + std::to_string(i8) + " I8, " +

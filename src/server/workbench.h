@@ -15,6 +15,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <map>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -57,8 +58,11 @@ class Workbench {
   std::string tmp_path(const std::string& stem);  // a fresh file name under DATA/tmp
 
   // Models: an uploaded file (moved into the store) or a file registered where it is.
+  // `then(model_id)`, when given, runs in the same store transaction as the model's row (a
+  // calibrated model and the result that uses it are committed together).
   Result<json> add_model_file(const std::string& file, const std::string& name, bool move_in, const std::string& origin,
-                              std::optional<int64_t> parent_model_id = std::nullopt);
+                              std::optional<int64_t> parent_model_id = std::nullopt,
+                              const std::function<Status(int64_t model_id)>& then = nullptr);
   // Checks that a path given through the API lies under one of the allowed roots.
   Status check_path_allowed(const std::string& path) const;
   json model_view(const json& row);
