@@ -5,7 +5,7 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps build web asan run test models bench clean
+.PHONY: all deps build web asan tsan run test models bench clean
 
 all: build
 
@@ -33,6 +33,11 @@ run: build
 
 test: build asan models
 	@scripts/run-tests.sh $(BUILD) $(ASAN_BUILD)
+
+# ThreadSanitizer build (build-tsan) of the runtime's streams and the server's job queue:
+# ~10 min from scratch on 2 cores, so not part of `make test` (docs/RELIABILITY.md).
+tsan: deps
+	@scripts/tsan.sh
 
 bench: build
 	@bench/compare_ort.sh $(BUILD)/calibra

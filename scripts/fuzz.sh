@@ -70,7 +70,7 @@ for t in "${TARGETS[@]}"; do
   execs=$(sed -nE 's/^#([0-9]+):.*/\1/p' <<<"$line")
   cov=$(sed -nE 's/.* cov: ([0-9]+).*/\1/p' <<<"$line")
   ft=$(sed -nE 's/.* ft: ([0-9]+).*/\1/p' <<<"$line")
-  eps=$(sed -nE 's/.* exec\/s: ([0-9]+).*/\1/p' <<<"$line")
+  eps=$(sed -nE 's/.* exec\/s:? ([0-9]+).*/\1/p' <<<"$line")
   crashes=$(sed -nE 's/.*oom\/timeout\/crash: ([0-9]+\/[0-9]+\/[0-9]+).*/\1/p' <<<"$line")
   ncorp=$(ls "$corpus" | wc -l)
   new=0
