@@ -66,6 +66,7 @@ struct CalibrationReport {
   bool per_channel_weights = true, bias_correction = true;
   size_t subset = 0, validation_samples = 0;
   uint64_t non_finite_skipped = 0;
+  std::string speed_check_note;  // set when the per-layer speed verdicts were overruled
   std::vector<TensorReport> tensors;
   std::vector<LayerReport> layers;
   std::vector<AccuracyStep> accuracy_steps;

@@ -136,6 +136,7 @@ json to_json(const CalibrationReport& r) {
   j["subset"] = r.subset;
   j["validation_samples"] = r.validation_samples;
   j["non_finite_values_skipped"] = r.non_finite_skipped;
+  if (!r.speed_check_note.empty()) j["speed_check_note"] = r.speed_check_note;
   j["usage"] = to_json(r.usage);
   j["tensors"] = json::array();
   for (const auto& t : r.tensors)

@@ -79,6 +79,7 @@ int calibrate_main(CalibrateArgs a) {
   if (rep.fp32_top1 && rep.int8_top1)
     std::printf("Accuracy    FP32 %.4f, INT8 %.4f on %zu validation samples (%zu steps)\n", *rep.fp32_top1, *rep.int8_top1,
                 rep.validation_samples, rep.accuracy_steps.size());
+  if (!rep.speed_check_note.empty()) std::printf("Speed check %s\n", rep.speed_check_note.c_str());
   if (rep.non_finite_skipped) std::printf("Skipped     %llu NaN/Inf values in the calibration data\n",
                                           static_cast<unsigned long long>(rep.non_finite_skipped));
   std::printf("Time        %.2f s (statistics %.2f s)\n", rep.stage_seconds.count("total") ? rep.stage_seconds.at("total") : 0,
