@@ -89,6 +89,7 @@ class Calibrator {
     auto t_all = clock_type::now();
     CALIBRA_TRY(check_and_load());
     CALIBRA_TRY(collect_statistics());
+    keep_unmeasured_in_fp32();
     CALIBRA_TRY(build(""));
     CALIBRA_TRY(measure_layer_errors());
     if (o_.speed_check) CALIBRA_TRY(check_speed());
@@ -218,6 +219,31 @@ class Calibrator {
     rep_.stage_seconds["statistics"] = since(t0);
     rep_.fp32_inference_ms = calib_.empty() ? 0 : infer_ms / static_cast<double>(calib_.size());
     return Status::ok();
+  }
+
+  // A layer whose quantized tensors had no finite value on the whole subset (NaN/Inf only:
+  // e.g. Sqrt of negatives upstream) has no range to quantize with: it stays FP32, saying so.
+  void keep_unmeasured_in_fp32() {
+    std::map<std::string, const Node*> nodes;
+    for (const auto& n : fp32_->graph()->nodes) nodes[n->name] = n.get();
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (auto& l : layers_) {
+        const Node* n = nodes[l.node];
+        if (!l.quantize || !n) continue;
+        std::vector<std::string> touched = {n->inputs[0], n->outputs[0]};
+        if (!l.compute) touched.insert(touched.end(), n->inputs.begin(), n->inputs.end());
+        for (const auto& t : touched) {
+          auto it = stats_.find(t);
+          if (it != stats_.end() && it->second.seen) continue;
+          l.quantize = false;
+          l.reason = "tensor '" + t + "' had no finite values (only NaN/Inf) on the calibration subset";
+          changed = true;
+          break;
+        }
+      }
+      if (changed) settle_layers(*fp32_->graph(), layers_);
+    }
   }
 
   // Builds the QDQ graph and the INT8 model from the current decisions.

@@ -272,6 +272,53 @@ TEST_F(CalibrateTest, GraphsPinningBatchOneFallBackToSingleSamples) {
   EXPECT_GE(compared, 4);
 }
 
+// Numerical edge cases end to end: a quantized conv whose input is constant (zero range), a
+// weight channel of zeros, and NaN in the activations a quantized conv sees (Sqrt of
+// negatives): calibration succeeds, skips and counts the NaN, and every scale is finite.
+TEST_F(CalibrateTest, ZeroRangesZeroChannelsAndNanActivations) {
+  ModelBuilder b(13);
+  b.input("input", DType::kF32, {-1, 1, 12, 12});
+  Tensor zero(DType::kF32, {1});
+  zero.data_as<float>()[0] = 0.f;
+  Tensor wz = random_tensor({4, 1, 3, 3}, 11, -0.5f, 0.5f);
+  for (int k = 0; k < 9; ++k) wz.data_as<float>()[9 + k] = 0.f;  // output channel 1: all zero
+  b.initializer("zero", zero).initializer("wa", random_tensor({4, 1, 3, 3}, 12)).initializer("wz", wz);
+  b.initializer("wc", random_tensor({4, 4, 3, 3}, 13));
+  b.node("Mul", {"input", "zero"}, {"z"}).node("Conv", {"z", "wa"}, {"a"}, {ais("pads", {1, 1, 1, 1})});
+  b.node("Conv", {"input", "wz"}, {"bz"}, {ais("pads", {1, 1, 1, 1})}).node("Sqrt", {"bz"}, {"nan"});
+  b.node("Conv", {"nan", "wc"}, {"c"}, {ais("pads", {1, 1, 1, 1})}).node("Add", {"a", "c"}, {"s"});
+  b.node("GlobalAveragePool", {"s"}, {"g"}).node("Flatten", {"g"}, {"output"}).output("output");
+  const std::string path = (dir_ / "edge.onnx").string();
+  fs::copy_file(b.save(), path, fs::copy_options::overwrite_existing);
+  opts_.speed_check = false;  // a timing verdict must not change what is checked here
+  for (const char* alg : {"minmax", "percentile", "kl", "mse"}) {
+    opts_.algorithm = alg;
+    auto r = calibrate(path, *data_, opts_);
+    ASSERT_TRUE(r.is_ok()) << alg << ": " << r.status().to_string();
+    EXPECT_GT(r->report.non_finite_skipped, 0u) << alg;
+    // The conv reading only NaN stays FP32 and says why; the conv on a constant input and
+    // the one with a zero weight channel are quantized.
+    int nan_fp32 = 0, quantized = 0;
+    for (const auto& l : r->report.layers) {
+      nan_fp32 += l.precision == "FP32" && l.reason.find("no finite values") != std::string::npos;
+      quantized += l.op == "Conv" && l.precision != "FP32";
+    }
+    EXPECT_GE(nan_fp32, 1) << alg;
+    EXPECT_EQ(quantized, 2) << alg;
+    for (const auto& t : r->report.tensors) {
+      EXPECT_TRUE(std::isfinite(t.scale) && t.scale > 0) << alg << " " << t.name << " scale " << t.scale;
+      EXPECT_TRUE(std::isfinite(t.lo) && std::isfinite(t.hi)) << alg << " " << t.name;
+    }
+    auto m = Model::load_bytes(r->onnx, "edge int8");
+    ASSERT_TRUE(m.is_ok()) << m.status().to_string();
+    auto s = Session::create(*m, SessionOptions{});
+    ASSERT_TRUE(s.is_ok());
+    Tensor x = random_tensor({1, 1, 12, 12}, 3);
+    auto y = (*s)->run({x});
+    ASSERT_TRUE(y.is_ok()) << y.status().to_string();
+  }
+}
+
 TEST_F(CalibrateTest, AccuracyAwareModeMeetsTheBound) {
   opts_.max_drop = 0.0;
   opts_.validation_subset = 200;
