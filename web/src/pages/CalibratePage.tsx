@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api/client';
 import type { BuiltinDataset, CalibrateBody, CalibrateResponse, Dataset } from '../api/types';
 import { AccuracyDialog } from '../components/AccuracyDialog';
@@ -56,8 +56,11 @@ export function CalibratePage({ id }: { id: number }) {
     refreshDatasets().catch(setGeneral);
     void loadBuiltins().then(setBuiltins);
   }, []);
+  // The project's values, once per project (a later re-run would wipe what the user typed).
+  const initFor = useRef<number | null>(null);
   useEffect(() => {
-    if (p) {
+    if (p && initFor.current !== p.id) {
+      initFor.current = p.id;
       setDatasetId((d) => d ?? p.dataset_id);
       const f = settingsToForm(p.settings);
       setSettings({ batch: f.batch, threads: f.threads, streams: f.streams });
@@ -65,7 +68,7 @@ export function CalibratePage({ id }: { id: number }) {
   }, [p?.id]);
 
   if (error) return <ErrorBox error={error} title={`Could not load project ${id}`} onRetry={reload} />;
-  if (!p) return <Loading what="Loading the project" />;
+  if (!p || initFor.current !== p.id) return <Loading what="Loading the project" />;
 
   const calDs = builtinSpec ? null : datasets?.find((d) => d.id === datasetId) ?? (datasetId === p.dataset_id ? p.dataset : null);
   const same = !builtinSpec && datasetId != null && datasetId === p.dataset_id;

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { ChartConfiguration } from 'chart.js';
 import { ApiError } from '../api/client';
 import type { Job, Project, Settings, SweepData, SweepPoint } from '../api/types';
@@ -44,7 +44,14 @@ export function InferenceTab({ project: p, jobs }: { project: Project; jobs: Job
   const dirty = (Object.keys(form) as SettingsField[]).some((k) => form[k] !== saved[k]);
   const running = activeJob(p, jobs, 'inference', links);
 
-  useEffect(() => setForm(settingsToForm(p.settings)), [p.id]);
+  // Another project in the same component: its settings. Not on mount (useState did that),
+  // where a late effect would wipe what the user typed in the first moments.
+  const shownId = useRef(p.id);
+  useEffect(() => {
+    if (shownId.current === p.id) return;
+    shownId.current = p.id;
+    setForm(settingsToForm(p.settings));
+  }, [p.id]);
 
   const save = async (): Promise<boolean> => {
     setGeneral(null);
