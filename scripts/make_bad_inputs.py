@@ -48,10 +48,11 @@ class Corpus:
             f.write(data if isinstance(data, bytes) else data.encode())
         return "{dir}/" + rel
 
-    def case(self, cid, args, expect, exit=1, why="", tool="calibra"):
+    def case(self, cid, args, expect, exit=1, why="", tool="calibra", env=None):
         assert cid not in self.ids, cid
         self.ids.add(cid)
-        self.cases.append({"id": cid, "tool": tool, "args": args, "expect": expect, "exit": exit, "why": why})
+        self.cases.append({"id": cid, "tool": tool, "args": args, "expect": expect, "exit": exit, "why": why,
+                           "env": env or {}})
 
 
 # ---------------------------------------------------------------- models
@@ -192,6 +193,8 @@ def model_cases(c):
     c.case("model/bias_size", ["run", c.write("model/bias_size.onnx", ser(conv_model(b=np.ones(5, np.float32))))], "Conv")
     rawbad = conv_model()
     rawbad.graph.initializer[0].raw_data = rawbad.graph.initializer[0].raw_data[:-4]
+    c.case("model/over_model_bytes_limit", ["info", "{src}/demo/demo_cnn.onnx"], "raise CALIBRA_MAX_MODEL_BYTES",
+           env={"CALIBRA_MAX_MODEL_BYTES": "1000"}, why="a real model over a lowered size limit")
     c.case("model/raw_data_short", ["info", c.write("model/raw_short.onnx", ser(rawbad))], "'w'", why="raw_data 4 bytes short")
     typed = conv_model()
     t = typed.graph.initializer[0]
@@ -442,8 +445,8 @@ def dataset_cases(c):
     fm = "{src}/zoo/fmnist_resnet.onnx"   # [batch,1,28,28] -> 10 classes
     cfg = c.write("data/gray28.usage.json", json.dumps({"preprocessing": {"color": "gray", "resize": {"mode": "exact", "height": 28, "width": 28}}}))
 
-    def ev(cid, spec, expect, extra=(), exit=1, why=""):
-        c.case("dataset/" + cid, ["eval", fm, "-d", spec, "-c", cfg] + list(extra), expect, exit=exit, why=why)
+    def ev(cid, spec, expect, extra=(), exit=1, why="", env=None):
+        c.case("dataset/" + cid, ["eval", fm, "-d", spec, "-c", cfg] + list(extra), expect, exit=exit, why=why, env=env)
 
     # A good folder used by several cases (and by the calibrate cases).
     png = pil_image(28, 28, "PNG")
@@ -504,13 +507,13 @@ def dataset_cases(c):
     ev("cifar_gz_truncated", c.write("data/cifar/trunc.bin", gz(rec(1) * 3)[:-20]), "truncated or corrupt gzip")
 
     # Folders and annotation files
-    def folder(cid, files, expect, why="", extra=(), exit=1):
+    def folder(cid, files, expect, why="", extra=(), exit=1, env=None):
         d = "data/" + cid
         for name, data in files.items():
             c.write(d + "/" + name, data)
         if not files:
             os.makedirs(c.path(d), exist_ok=True)
-        ev("folder_" + cid, "{dir}/" + d, expect, extra=extra, exit=exit, why=why)
+        ev("folder_" + cid, "{dir}/" + d, expect, extra=extra, exit=exit, why=why, env=env)
 
     folder("val_bad_line", {"a.png": png, "val.txt": "a.png\n"}, "line 1: expected 'FILE LABEL'")
     folder("val_extra_field", {"a.png": png, "val.txt": "a.png 1 2\n"}, "expected 'FILE LABEL'")
@@ -537,6 +540,8 @@ def dataset_cases(c):
            why="IHDR claims 1e10 pixels")
     folder("png_lies_size_2", {"a.png": png_bytes(1 << 30, 1, rows=b"\x00" * 10)}, "larger than the pixel limit",
            why="IHDR claims 2^30 x 1")
+    folder("over_pixel_env_limit", {"a.png": png}, "CALIBRA_MAX_IMAGE_PIXELS raises it", env={"CALIBRA_MAX_IMAGE_PIXELS": "100"},
+           why="a real image over a lowered limit")
     folder("png_truncated", {"a.png": png[:len(png) // 2]}, "unreadable PNG")
     folder("png_wide_truncated", {"a.png": png_bytes(16000, 16000, rows=b"\x00" * 100)}, "unreadable PNG",
            why="header within the pixel limit, data missing: decoding fails")

@@ -89,7 +89,8 @@ def main():
         if c["tool"] == "extract":
             args = args[:1] + ["--dest", os.path.join(work, c["id"].replace("/", "_"))] + args[1:]
         t0 = time.time()
-        p = subprocess.Popen([tool] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, preexec_fn=limits,
+        p = subprocess.Popen([tool] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**env, **c.get("env", {})},
+                             preexec_fn=limits,
                              cwd=work)
         out, err, rc, rss_mb, timed_out = wait(p, a.timeout)
         secs = time.time() - t0

@@ -62,9 +62,12 @@ class Dataset {
   DatasetInfo info_;
 };
 
+int64_t default_max_image_pixels();
+
 struct DatasetOptions {
   bool skip_bad = false;          // skip unreadable images instead of failing (counted)
-  int64_t max_image_pixels = int64_t(1) << 28;  // refuse images larger than this (decode bombs)
+  // Refuse images larger than this (decode bombs): 2^28, or CALIBRA_MAX_IMAGE_PIXELS.
+  int64_t max_image_pixels = default_max_image_pixels();
   // Generated datasets: how many samples, of what shape (the model's input), seeded.
   size_t generated_count = 100;
   Shape generated_shape;

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -9,6 +10,19 @@
 namespace calibra {
 
 namespace fs = std::filesystem;
+
+int64_t env_limit(const char* name, int64_t fallback) {
+  if (const char* e = std::getenv(name)) {
+    const long long v = std::atoll(e);
+    if (v > 0) return static_cast<int64_t>(v);
+  }
+  return fallback;
+}
+
+size_t max_model_bytes() {
+  static const size_t limit = static_cast<size_t>(env_limit("CALIBRA_MAX_MODEL_BYTES", int64_t(1) << 34));
+  return limit;
+}
 
 Result<std::string> read_file(const std::string& path, size_t max_bytes) {
   std::error_code ec;

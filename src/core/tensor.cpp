@@ -4,6 +4,8 @@
 #include <cstring>
 #include <new>
 
+#include "core/file_util.h"
+
 namespace calibra {
 
 size_t dtype_size(DType t) {
@@ -66,13 +68,8 @@ std::string shape_str(const Shape& s) {
 }
 
 int64_t max_tensor_elements() {
-  static const int64_t limit = [] {
-    if (const char* e = std::getenv("CALIBRA_MAX_TENSOR_ELEMENTS")) {
-      long long v = std::atoll(e);
-      if (v > 0) return static_cast<int64_t>(v);
-    }
-    return static_cast<int64_t>(1) << 31;  // 2^31 elements (8 GiB of float32)
-  }();
+  // 2^31 elements (8 GiB of float32) unless CALIBRA_MAX_TENSOR_ELEMENTS says otherwise.
+  static const int64_t limit = env_limit("CALIBRA_MAX_TENSOR_ELEMENTS", int64_t(1) << 31);
   return limit;
 }
 

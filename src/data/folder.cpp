@@ -67,7 +67,10 @@ Status validate(std::vector<Entry>& entries, DatasetInfo& info, const DatasetOpt
       auto h = read_image_header(*bytes, "'" + e.path.string() + "'");
       if (!h.is_ok()) problem = h.status();
       else if (h->height * h->width > opts.max_image_pixels)
-        problem = Status::resource_exhausted("'" + e.path.string() + "': image larger than the pixel limit");
+        problem = Status::resource_exhausted("'" + e.path.string() + "': image larger than the pixel limit (" +
+                                             std::to_string(h->width) + "x" + std::to_string(h->height) + " > " +
+                                             std::to_string(opts.max_image_pixels) +
+                                             " pixels; CALIBRA_MAX_IMAGE_PIXELS raises it)");
       else {
         auto& sz = sizes[std::to_string(h->width) + "x" + std::to_string(h->height) + "x" + std::to_string(h->channels)];
         if (sz.first++ == 0) sz.second = e.path.string();

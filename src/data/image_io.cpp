@@ -54,7 +54,8 @@ void png_error_jump(png_structp png, png_const_charp msg) {
 
 Status too_large(const std::string& what, int64_t h, int64_t w, int64_t max_pixels) {
   return Status::resource_exhausted(what + ": image is " + std::to_string(w) + "x" + std::to_string(h) +
-                                    ", more than the limit of " + std::to_string(max_pixels) + " pixels");
+                                    ", more than the limit of " + std::to_string(max_pixels) +
+                                    " pixels (CALIBRA_MAX_IMAGE_PIXELS raises it)");
 }
 
 Result<Image> decode_jpeg(const std::string& bytes, const std::string& what, int64_t max_pixels, bool header_only) {

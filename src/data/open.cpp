@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <random>
 
+#include "core/file_util.h"
 #include "data/image_io.h"
 #include "data/readers.h"
 
@@ -79,6 +80,11 @@ Result<std::unique_ptr<Dataset>> open_generated(size_t count, const std::string&
   info.description = std::to_string(count) + " generated random inputs " + shape_str(opts.generated_shape) +
                      " (seed " + std::to_string(opts.seed) + "; for baseline speed only, not for accuracy or INT8)";
   return std::unique_ptr<Dataset>(std::make_unique<GeneratedDataset>(std::move(info), opts.generated_shape, opts.generated_dtype, opts.seed));
+}
+
+int64_t default_max_image_pixels() {
+  static const int64_t limit = env_limit("CALIBRA_MAX_IMAGE_PIXELS", int64_t(1) << 28);
+  return limit;
 }
 
 Result<std::unique_ptr<Dataset>> open_dataset(const std::string& spec, const DatasetOptions& opts) {

@@ -221,7 +221,10 @@ void sort_proto_nodes(onnx::GraphProto* g) {
 }  // namespace
 
 Result<std::unique_ptr<Graph>> import_onnx_file(const std::string& path, const ImportOptions& opts) {
-  CALIBRA_ASSIGN_OR_RETURN(std::string bytes, read_file(path));
+  auto read = read_file(path, max_model_bytes());
+  if (!read.is_ok() && read.status().code() == StatusCode::kResourceExhausted)
+    return Status::resource_exhausted(read.status().message() + "; raise CALIBRA_MAX_MODEL_BYTES if the model is real");
+  CALIBRA_ASSIGN_OR_RETURN(std::string bytes, std::move(read));
   std::string dir = fs::path(path).parent_path().string();
   auto r = import_onnx_bytes(bytes, dir.empty() ? "." : dir, opts);
   if (!r.is_ok()) return r.status().with_context(path);
