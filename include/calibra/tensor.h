@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -84,5 +85,8 @@ class Tensor {
 // Largest tensor Calibra will allocate from sizes found in a file (elements). Protects
 // against allocation bombs in malformed models; raise with CALIBRA_MAX_TENSOR_ELEMENTS.
 int64_t max_tensor_elements();
+// The element count of `shape` (dimensions >= 0), or nothing when it exceeds
+// max_tensor_elements(); never overflows, whatever the dimensions.
+std::optional<int64_t> elements_within_limit(const Shape& shape);
 
 }  // namespace calibra

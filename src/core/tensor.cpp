@@ -73,6 +73,15 @@ int64_t max_tensor_elements() {
   return limit;
 }
 
+std::optional<int64_t> elements_within_limit(const Shape& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d > 0 && n > max_tensor_elements() / d) return std::nullopt;
+    n *= d;
+  }
+  return n;
+}
+
 namespace {
 constexpr size_t kAlign = 64;
 
@@ -102,16 +111,12 @@ Tensor Tensor::borrow(DType dtype, Shape shape, void* data) {
 Result<Tensor> Tensor::create(DType dtype, Shape shape) {
   if (dtype_size(dtype) == 0)
     return Status::unsupported(std::string("tensors of type ") + dtype_name(dtype) + " are not supported");
-  int64_t n = 1;
-  for (int64_t d : shape) {
+  for (int64_t d : shape)
     if (d < 0) return Status::invalid_argument("negative dimension in shape " + shape_str(shape));
-    if (d > 0 && n > max_tensor_elements() / d)
-      return Status::resource_exhausted("tensor of shape " + shape_str(shape) +
-                                        " exceeds the element limit (" +
-                                        std::to_string(max_tensor_elements()) +
-                                        "; raise CALIBRA_MAX_TENSOR_ELEMENTS if it is real)");
-    n *= d;
-  }
+  if (!elements_within_limit(shape))
+    return Status::resource_exhausted("tensor of shape " + shape_str(shape) + " exceeds the element limit (" +
+                                      std::to_string(max_tensor_elements()) +
+                                      "; raise CALIBRA_MAX_TENSOR_ELEMENTS if it is real)");
   try {
     return Tensor(dtype, shape);
   } catch (const std::bad_alloc&) {

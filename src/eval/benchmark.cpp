@@ -54,15 +54,12 @@ Status validate_settings(const InferenceSettings& s, const Model& model) {
                                       " (or export the model with a dynamic batch dimension)");
   // The inputs are allocated at this batch: refuse sizes beyond the tensor element limit.
   for (const auto& in : model.inputs()) {
-    int64_t n = 1;
-    for (size_t d = 0; d < in.dims.size(); ++d) {
-      const int64_t v = in.dims[d] >= 0 ? in.dims[d] : d == 0 ? s.batch : 1;
-      if (v > 0 && n > max_tensor_elements() / v)
-        return Status::resource_exhausted("batch " + std::to_string(s.batch) + " makes input '" + in.name +
-                                          "' exceed the element limit (" + std::to_string(max_tensor_elements()) +
-                                          "); use a smaller batch");
-      n *= v;
-    }
+    Shape shape = in.concrete(1);
+    if (!in.dims.empty() && in.dims[0] < 0) shape[0] = s.batch;
+    if (!elements_within_limit(shape))
+      return Status::resource_exhausted("batch " + std::to_string(s.batch) + " makes input '" + in.name +
+                                        "' exceed the element limit (" + std::to_string(max_tensor_elements()) +
+                                        "); use a smaller batch");
   }
   return Status::ok();
 }

@@ -137,11 +137,9 @@ Result<Tensor> tensor_from_proto(const onnx::TensorProto& p, const std::string& 
     if (d < 0) return Status::invalid_model(what + ": negative dimension in " + shape_str(shape));
   // The dims come from the file: check them against the data actually present before
   // allocating, so that a small file declaring a huge tensor costs nothing.
-  int64_t n = 1;
-  for (int64_t d : shape) {
-    if (d > 0 && n > max_tensor_elements() / d) return Tensor::create(dt, shape).status();  // the limit's error
-    n *= d;
-  }
+  const std::optional<int64_t> elements = elements_within_limit(shape);
+  if (!elements) return Tensor::create(dt, shape).status();  // the limit's error
+  const int64_t n = *elements;
   const size_t nbytes = static_cast<size_t>(n) * dtype_size(dt);
 
   if (p.data_location() == onnx::TensorProto::EXTERNAL) {

@@ -88,14 +88,10 @@ Result<std::shared_ptr<Model>> Model::from_graph(std::unique_ptr<Graph> g, const
       return Status::unsupported(path + ": input '" + in.name + "' has no declared shape; Calibra needs the rank");
     // Inputs are allocated from the declared shape (random inputs, benchmarks): refuse
     // absurd ones here, as any other tensor from the file (dynamic dims count as 1).
-    int64_t n = 1;
-    for (int64_t d : in.concrete(1)) {
-      if (d > 0 && n > max_tensor_elements() / d)
-        return Status::resource_exhausted(path + ": input " + in.str() + " exceeds the element limit (" +
-                                          std::to_string(max_tensor_elements()) +
-                                          "; raise CALIBRA_MAX_TENSOR_ELEMENTS if it is real)");
-      n *= d;
-    }
+    if (!elements_within_limit(in.concrete(1)))
+      return Status::resource_exhausted(path + ": input " + in.str() + " exceeds the element limit (" +
+                                        std::to_string(max_tensor_elements()) +
+                                        "; raise CALIBRA_MAX_TENSOR_ELEMENTS if it is real)");
   }
   if (opts.require_supported) {
     Status s = check_ops_supported(*g);

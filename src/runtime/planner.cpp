@@ -197,15 +197,10 @@ class Planner {
     for (const auto& d : ic.dst)
       for (int64_t dim : d.shape)
         if (dim < 0) return Status::internal(n.describe() + ": shape rule produced a negative dimension");
-    for (size_t i = 0; i < ic.dst.size(); ++i) {
-      int64_t elems = 1;
-      for (int64_t d : ic.dst[i].shape) {
-        if (d > 0 && elems > max_tensor_elements() / d)
-          return Status::resource_exhausted(n.describe() + ": output shape " + shape_str(ic.dst[i].shape) +
-                                            " exceeds the tensor size limit");
-        elems *= d;
-      }
-    }
+    for (const auto& d : ic.dst)
+      if (!elements_within_limit(d.shape))
+        return Status::resource_exhausted(n.describe() + ": output shape " + shape_str(d.shape) +
+                                          " exceeds the tensor size limit");
     if (all_const) return fold(n, src);
     if (def->flags & kOpShapeOnly) {
       // Shape and friends only read shapes, which are known now: fold with stand-ins.
