@@ -21,6 +21,7 @@
 #include "calibra/evaluate.h"
 #include "calibra/session.h"
 #include "core/cpu.h"
+#include "core/timing.h"
 #include "ir/graph.h"
 #include "onnx/export.h"
 #include "data/sample_tensor.h"
@@ -338,27 +339,29 @@ class Calibrator {
     so.deterministic = true;
     CALIBRA_ASSIGN_OR_RETURN(auto fs, Session::create(fp32_, so));
     CALIBRA_ASSIGN_OR_RETURN(auto qs, Session::create(int8_, so));
-    std::map<std::string, std::vector<double>> fp_samples, q_samples;
-    for (int r = 0; r < 12; ++r) {
-      for (auto [s, samples] : {std::pair{fs.get(), &fp_samples}, std::pair{qs.get(), &q_samples}}) {
+    constexpr int kRounds = 12, kWarmup = 2;
+    // Per ONNX node, its layer's profiled times after the warm-up rounds.
+    using Samples = std::map<std::string, std::vector<double>>;
+    auto profiled = [&x](Session& s, Samples& samples) {
+      return [&s, &samples, &x, calls = 0]() mutable -> Status {
         RunProfile p;
-        CALIBRA_ASSIGN_OR_RETURN(auto out, s->run_profiled({x}, &p));
+        CALIBRA_ASSIGN_OR_RETURN(auto out, s.run_profiled({x}, &p));
         (void)out;
-        if (r < 2) continue;
-        for (const auto& l : p.layers)
-          for (const auto& origin : l.origins) (*samples)[origin].push_back(l.ms);
-      }
-    }
-    auto medians = [](std::map<std::string, std::vector<double>>& samples) {
+        if (++calls > kWarmup)
+          for (const auto& l : p.layers)
+            for (const auto& origin : l.origins) samples[origin].push_back(l.ms);
+        return Status::ok();
+      };
+    };
+    Samples fp_samples, q_samples;
+    CALIBRA_TRY(time_alternating(profiled(*fs, fp_samples), profiled(*qs, q_samples), kRounds, kWarmup).status());
+    auto medians = [](const Samples& samples) {
       std::map<std::string, double> med;
-      for (auto& [k, v] : samples) {
-        std::sort(v.begin(), v.end());
-        med[k] = v[v.size() / 2];
-      }
+      for (const auto& [k, v] : samples) med[k] = median_of(v);
       return med;
     };
     auto fp = medians(fp_samples), q = medians(q_samples);
-    const std::vector<LayerDecision> all_int8 = layers_;
+    std::vector<LayerDecision> before_layers = layers_;
     bool changed = false;
     for (auto& l : layers_) {
       if (!l.compute || !l.quantize || !fp.count(l.node) || !q.count(l.node)) continue;
@@ -377,16 +380,19 @@ class Calibrator {
       // 0.75 ms Quantize of its 96x112x112 output). Keep the reverts only if the whole model
       // is faster with them.
       QdqGraph before_qdq = std::move(qdq_);
-      const std::string before_onnx = onnx_;
-      const std::shared_ptr<Model> before_int8 = int8_;
+      std::string before_onnx = std::move(onnx_);
+      std::shared_ptr<Model> before_int8 = int8_;
       settle_layers(*fp32_->graph(), layers_);
       CALIBRA_TRY(build("speed check"));
-      CALIBRA_ASSIGN_OR_RETURN(bool faster, runs_faster(int8_, before_int8, x));
-      if (!faster) {
-        layers_ = all_int8;
+      // End to end, the new model against the one just profiled (its session is warm).
+      CALIBRA_ASSIGN_OR_RETURN(auto ns, Session::create(int8_, so));
+      CALIBRA_ASSIGN_OR_RETURN(AlternatingTimes t, time_alternating([&] { return ns->run({x}).status(); },
+                                                                    [&] { return qs->run({x}).status(); }, 14, 2));
+      if (median_of(t.a) >= median_of(t.b)) {
+        layers_ = std::move(before_layers);
         qdq_ = std::move(before_qdq);
-        onnx_ = before_onnx;
-        int8_ = before_int8;
+        onnx_ = std::move(before_onnx);
+        int8_ = std::move(before_int8);
         rep_.speed_check_note = "some layers measured slower in INT8, but the whole model was slower with them in FP32 "
                                 "(the quantize/dequantize steps at their boundaries): all kept in INT8";
         changed = false;
@@ -395,26 +401,6 @@ class Calibrator {
     rep_.stage_seconds["speed check"] += since(t0);
     if (changed) CALIBRA_TRY(measure_layer_errors());
     return Status::ok();
-  }
-
-  // Whether model `a` runs faster than `b` end to end (one thread, runs alternating, medians).
-  static Result<bool> runs_faster(const std::shared_ptr<Model>& a, const std::shared_ptr<Model>& b, const Tensor& x) {
-    SessionOptions so;
-    so.threads = 1;
-    so.deterministic = true;
-    CALIBRA_ASSIGN_OR_RETURN(auto sa, Session::create(a, so));
-    CALIBRA_ASSIGN_OR_RETURN(auto sb, Session::create(b, so));
-    std::vector<double> ta, tb;
-    for (int r = 0; r < 14; ++r)
-      for (auto [s, t] : {std::pair{sa.get(), &ta}, std::pair{sb.get(), &tb}}) {
-        auto c = clock_type::now();
-        CALIBRA_ASSIGN_OR_RETURN(auto out, s->run({x}));
-        (void)out;
-        if (r >= 2) t->push_back(std::chrono::duration<double, std::milli>(clock_type::now() - c).count());
-      }
-    std::sort(ta.begin(), ta.end());
-    std::sort(tb.begin(), tb.end());
-    return ta[ta.size() / 2] < tb[tb.size() / 2];
   }
 
   Result<double> accuracy(std::shared_ptr<const Model> m) {

@@ -13,6 +13,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/choice_memo.h"
+#include "core/timing.h"
 #include "ir/graph.h"
 #include "kernels/dnnl/dnnl_common.h"
 #include "kernels/dnnl/dnnl_kernels.h"
@@ -96,7 +98,6 @@ struct Session::Impl {
     return it->second.second;
   }
 
-  // Whether plan `a` runs these inputs faster than plan `b`: alternating runs, best of each.
   // The plan's steps and shapes: what the layout choice depends on (not the weights' values).
   static std::string structure_key(const Plan& p) {
     std::string k;
@@ -109,29 +110,18 @@ struct Session::Impl {
     }
     return k;
   }
-  static std::optional<bool> remembered_layout(const std::string& key, std::optional<bool> set = std::nullopt) {
-    static std::mutex m;
-    static std::map<std::string, bool> choices;
-    std::lock_guard<std::mutex> l(m);
-    if (set) return choices.emplace(key, *set).first->second;
-    auto it = choices.find(key);
-    return it == choices.end() ? std::nullopt : std::optional<bool>(it->second);
+  static ChoiceMemo& layout_choices() {
+    static ChoiceMemo m;
+    return m;
   }
 
+  // Whether plan `a` runs these inputs faster than plan `b`: alternating runs, best of each.
   static Result<bool> runs_faster(const Plan& a, const Plan& b, const std::vector<Tensor>& inputs) {
     try {
       ExecContext ca(a), cb(b);
-      double best_a = 1e30, best_b = 1e30;
-      for (int round = 0; round < 6; ++round) {
-        for (int which = 0; which < 2; ++which) {
-          auto t0 = std::chrono::steady_clock::now();
-          CALIBRA_TRY(which == 0 ? ca.run(inputs, nullptr) : cb.run(inputs, nullptr));
-          const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-          if (round == 0) continue;  // warm-up
-          (which == 0 ? best_a : best_b) = std::min(which == 0 ? best_a : best_b, ms);
-        }
-      }
-      return best_a < best_b;
+      CALIBRA_ASSIGN_OR_RETURN(AlternatingTimes t, time_alternating([&] { return ca.run(inputs, nullptr); },
+                                                                    [&] { return cb.run(inputs, nullptr); }, 6, 1));
+      return min_of(t.a) < min_of(t.b);
     } catch (const std::bad_alloc&) {
       return Status::resource_exhausted("out of memory while choosing a plan");
     }
@@ -166,10 +156,10 @@ struct Session::Impl {
         // Decided once per process for a plan of this structure, so that two sessions of one
         // model (e.g. both sides of `compare`) never differ by timing noise.
         const std::string shape_key = structure_key(*plan) + "|" + std::to_string(opts.threads);
-        std::optional<bool> faster = remembered_layout(shape_key);
+        std::optional<bool> faster = layout_choices().find(shape_key);
         if (!faster) {
           CALIBRA_ASSIGN_OR_RETURN(bool f, runs_faster(*blocked, *plan, inputs));
-          faster = remembered_layout(shape_key, f);
+          faster = layout_choices().remember(shape_key, f);
         }
         if (*faster) plan = std::move(blocked);
       }

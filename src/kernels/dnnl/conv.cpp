@@ -5,11 +5,10 @@
 
 #include <atomic>
 #include <cstdlib>
-#include <map>
-#include <mutex>
 #include <chrono>
 #include <type_traits>
 
+#include "core/choice_memo.h"
 #include "core/cpu.h"
 #include "ops/conv.h"
 
@@ -135,22 +134,9 @@ std::string conv_key(const DnnlBuildCtx& c, const ConvParams& p) {
   return k;
 }
 
-std::mutex& choice_mutex() {
-  static std::mutex m;
+ChoiceMemo& winograd_choices() {
+  static ChoiceMemo m;
   return m;
-}
-std::map<std::string, bool>& choices() {
-  static std::map<std::string, bool> m;
-  return m;
-}
-std::optional<bool> winograd_choice(const std::string& key) {
-  std::lock_guard<std::mutex> l(choice_mutex());
-  auto it = choices().find(key);
-  return it == choices().end() ? std::nullopt : std::optional<bool>(it->second);
-}
-void remember_winograd_choice(const std::string& key, bool use) {
-  std::lock_guard<std::mutex> l(choice_mutex());
-  choices()[key] = use;
 }
 
 // The channel-blocked activation layout of this CPU's vector width.
@@ -221,7 +207,7 @@ Factory conv(const DnnlBuildCtx& c) {
       // available on every CPU: measure both, once per shape, layout and thread count.
       const std::string key = conv_key(c, p) + "|" + std::to_string(static_cast<int>(c.conv_layout)) + "|" +
                               std::to_string(omp_get_max_threads());
-      std::optional<bool> use = winograd_choice(key);
+      std::optional<bool> use = winograd_choices().find(key);
       if (!use) {
         try {
           CF::primitive_desc wpd = make_pd(dnnl::algorithm::convolution_winograd);
@@ -233,7 +219,7 @@ Factory conv(const DnnlBuildCtx& c) {
         } catch (const dnnl::error&) {
           use = false;  // no Winograd implementation for this CPU or shape
         }
-        remember_winograd_choice(key, *use);
+        use = winograd_choices().remember(key, *use);
       }
       if (*use) pd = make_pd(dnnl::algorithm::convolution_winograd);
     }

@@ -15,9 +15,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <map>
-#include <mutex>
 
+#include "core/choice_memo.h"
 #include "core/cpu.h"
 #include "kernels/dnnl/dnnl_common.h"
 #include "kernels/dnnl/dnnl_kernels.h"
@@ -260,13 +259,9 @@ bool native_measures_faster(const DnnlBuildCtx& c, const DnnlKernelPlan& native,
 }
 
 // Measured choices, once per shape, types, post-ops, source layout and thread count.
-std::optional<bool> remembered(const std::string& key, std::optional<bool> set = std::nullopt) {
-  static std::mutex m;
-  static std::map<std::string, bool> choices;
-  std::lock_guard<std::mutex> l(m);
-  if (set) choices[key] = *set;
-  auto it = choices.find(key);
-  return it == choices.end() ? std::nullopt : std::optional<bool>(it->second);
+ChoiceMemo& dw_choices() {
+  static ChoiceMemo m;
+  return m;
 }
 
 std::string dw_key(const DnnlBuildCtx& c) {
@@ -294,8 +289,8 @@ Factory qconv(const DnnlBuildCtx& c) {
   if (!onednn.kernel) return native;
   if (c.deterministic) return onednn;
   const std::string key = dw_key(c);
-  std::optional<bool> use = remembered(key);
-  if (!use) use = remembered(key, native_measures_faster(c, native, onednn));
+  std::optional<bool> use = dw_choices().find(key);
+  if (!use) use = dw_choices().remember(key, native_measures_faster(c, native, onednn));
   return *use ? std::move(native) : std::move(onednn);
 }
 
