@@ -24,6 +24,21 @@ struct SessionOptions {
   bool deterministic = false;
 };
 
+// A value as it lies in a plan's memory (valid only during the observer call). `shape` is
+// the logical shape [N, C, ...]; the bytes at `data` are, by `kind`:
+//   kPlain          row-major;
+//   kChannelBlocked [N][ceil(C/block)][rest...][block]: channels in blocks of `block`, the
+//                   block innermost (oneDNN's aBcd8b, aBcd16b); lanes past C are padding;
+//   kChannelsLast   [N][rest...][C] (oneDNN's acdb: NHWC).
+struct ValueView {
+  enum class Kind { kPlain, kChannelBlocked, kChannelsLast };
+  Kind kind = Kind::kPlain;
+  DType dtype = DType::kUndefined;
+  Shape shape;
+  const void* data = nullptr;
+  int64_t block = 0;  // kChannelBlocked only
+};
+
 // One executed step of a profiled run.
 struct LayerProfile {
   std::string name;                  // step name (node name, or "reorder:<value>")
@@ -66,6 +81,12 @@ class Session {
   using ValueObserver = std::function<void(const std::string& value, const Tensor& plain)>;
   Result<std::vector<Tensor>> run_observed(const std::vector<Tensor>& inputs, const std::vector<std::string>& watch,
                                            const ValueObserver& observer);
+  // Same, but values stay where the plan keeps them when their layout is one of ValueView's
+  // (no copy to plain): for observers whose result does not depend on element order
+  // (calibration statistics). Other layouts are still handed over as plain.
+  using ViewObserver = std::function<void(const std::string& value, const ValueView& view)>;
+  Result<std::vector<Tensor>> run_observed_views(const std::vector<Tensor>& inputs, const std::vector<std::string>& watch,
+                                                 const ViewObserver& observer);
   // Builds (or finds) the plan for these inputs and reports its shape (steps, memory).
   Result<PlanStats> plan_stats(const std::vector<Tensor>& inputs);
 

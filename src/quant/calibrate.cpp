@@ -170,28 +170,18 @@ class Calibrator {
     return Status::ok();
   }
 
-  // Runs the FP32 model over the calibration subset in batches of `batch`, feeding every
-  // watched tensor to `collector`.
+  // The FP32 model over the calibration subset in batches of `batch` (observe_in_batches).
   Status observe_all(size_t batch, const std::vector<std::string>& watch, StatsCollector& collector,
                      double& infer_ms) {
     const int64_t per = shape_numel(sample_);
-    for (size_t k = 0; k < calib_.size(); k += batch) {
-      const size_t nb = std::min(batch, calib_.size() - k);
-      Shape shape{static_cast<int64_t>(nb)};
-      shape.insert(shape.end(), sample_.begin(), sample_.end());
-      Tensor x(DType::kF32, shape);
-      for (size_t i = 0; i < nb; ++i) {
-        CALIBRA_ASSIGN_OR_RETURN(Tensor one, sample_tensor(data_, calib_[k + i], o_.usage, sample_));
-        std::copy_n(one.data_as<float>(), per, x.data_as<float>() + static_cast<int64_t>(i) * per);
-      }
-      auto a = clock_type::now();
-      CALIBRA_ASSIGN_OR_RETURN(auto out, fp32_session_->run_observed({x}, watch, [&](const std::string& name, const Tensor& t) {
-        collector.observe(name, t);
-      }));
-      infer_ms += std::chrono::duration<double, std::milli>(clock_type::now() - a).count();
-      if (!progress("statistics", k + nb, calib_.size())) return Status::cancelled("calibration cancelled");
-    }
-    return Status::ok();
+    return observe_in_batches(
+        *fp32_session_, sample_, calib_.size(), batch,
+        [&](size_t i, float* dst) -> Status {
+          CALIBRA_ASSIGN_OR_RETURN(Tensor one, sample_tensor(data_, calib_[i], o_.usage, sample_));
+          std::copy_n(one.data_as<float>(), per, dst);
+          return Status::ok();
+        },
+        watch, collector, [&](size_t done) { return progress("statistics", done, calib_.size()); }, &infer_ms);
   }
 
   Status collect_statistics() {

@@ -98,6 +98,9 @@ struct Session::Impl {
     return it->second.second;
   }
 
+  Result<std::vector<Tensor>> run_observed(const std::vector<Tensor>& inputs, const std::vector<std::string>& watch,
+                                           bool views_ok, const ViewObserver& observer);
+
   // The plan's steps and shapes: what the layout choice depends on (not the weights' values).
   static std::string structure_key(const Plan& p) {
     std::string k;
@@ -263,19 +266,80 @@ Result<std::vector<Tensor>> Session::run_profiled(const std::vector<Tensor>& inp
   return impl_->run(inputs, profile);
 }
 
+namespace {
+
+// How a value's layout reads as a ValueView without a copy, if it does: dense oneDNN
+// blocking, no offset, batch outermost and either one inner block on the channel axis with
+// the other axes in order (aBcd8b) or the channels moved innermost (acdb).
+std::optional<std::pair<ValueView::Kind, int64_t>> view_kind(const PlanValue& pv) {
+  if (pv.layout.plain) return std::make_pair(ValueView::Kind::kPlain, int64_t{0});
+  const dnnl_memory_desc_t& d = pv.layout.md.data;
+  const int nd = d.ndims;
+  if (pv.dtype != DType::kF32 || d.format_kind != dnnl_blocked || d.offset0 != 0 || nd < 3 ||
+      static_cast<size_t>(nd) != pv.shape.size())
+    return std::nullopt;
+  const auto& b = d.format_desc.blocking;
+  for (int i = 0; i < nd; ++i)
+    if (d.dims[i] != pv.shape[static_cast<size_t>(i)] || (i != 1 && d.padded_dims[i] != d.dims[i]) || d.padded_offsets[i] != 0)
+      return std::nullopt;
+  int64_t spatial = 1;
+  for (int i = 2; i < nd; ++i) spatial *= d.dims[i];
+  const int64_t C = d.dims[1], Cp = d.padded_dims[1];
+  if (b.inner_nblks == 1 && b.inner_idxs[0] == 1) {
+    const int64_t k = b.inner_blks[0];
+    if (k <= 0 || Cp % k != 0 || Cp < C || Cp - C >= k) return std::nullopt;
+    // [N][Cp/k][d2..][k]
+    int64_t stride = k;
+    for (int i = nd - 1; i >= 2; --i) {
+      if (b.strides[i] != stride) return std::nullopt;
+      stride *= d.dims[i];
+    }
+    if (b.strides[1] != spatial * k || b.strides[0] != spatial * Cp) return std::nullopt;
+    return std::make_pair(ValueView::Kind::kChannelBlocked, k);
+  }
+  if (b.inner_nblks == 0 && Cp == C) {
+    // [N][d2..][C]
+    if (b.strides[1] != 1) return std::nullopt;
+    int64_t stride = C;
+    for (int i = nd - 1; i >= 2; --i) {
+      if (b.strides[i] != stride) return std::nullopt;
+      stride *= d.dims[i];
+    }
+    if (b.strides[0] != spatial * C) return std::nullopt;
+    return std::make_pair(ValueView::Kind::kChannelsLast, int64_t{0});
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 Result<std::vector<Tensor>> Session::run_observed(const std::vector<Tensor>& inputs, const std::vector<std::string>& watch,
                                                   const ValueObserver& observer) {
-  CALIBRA_TRY(impl_->validate(inputs));
-  CALIBRA_ASSIGN_OR_RETURN(auto acquired, impl_->acquire(inputs));
+  return impl_->run_observed(inputs, watch, false, [&](const std::string& name, const ValueView& v) {
+    observer(name, Tensor::borrow(v.dtype, v.shape, const_cast<void*>(v.data)));
+  });
+}
+
+Result<std::vector<Tensor>> Session::run_observed_views(const std::vector<Tensor>& inputs,
+                                                        const std::vector<std::string>& watch, const ViewObserver& observer) {
+  return impl_->run_observed(inputs, watch, true, observer);
+}
+
+Result<std::vector<Tensor>> Session::Impl::run_observed(const std::vector<Tensor>& inputs,
+                                                        const std::vector<std::string>& watch, bool views_ok,
+                                                        const ViewObserver& observer) {
+  CALIBRA_TRY(validate(inputs));
+  CALIBRA_ASSIGN_OR_RETURN(auto acquired, acquire(inputs));
   // Named variables, not a structured binding: the lambdas below capture them, which clang
   // before 16 (the fuzz build's clang 14) refuses for bindings.
   std::shared_ptr<CachedPlan> cp = std::move(acquired.first);
   std::unique_ptr<ExecContext> ctx = std::move(acquired.second);
   const Plan& plan = *cp->plan;
   std::unordered_set<std::string> wanted(watch.begin(), watch.end());
-  const auto& g = *impl_->model->graph();
+  const auto& g = *model->graph();
   for (size_t i = 0; i < g.inputs.size(); ++i)
-    if (wanted.count(g.inputs[i])) observer(g.inputs[i], inputs[i]);
+    if (wanted.count(g.inputs[i]))
+      observer(g.inputs[i], ValueView{ValueView::Kind::kPlain, inputs[i].dtype(), inputs[i].shape(), inputs[i].data(), 0});
   // Views (Reshape, Flatten, ...) show their source's bytes: report them with it.
   std::unordered_map<int, std::vector<int>> views;
   for (size_t v = 0; v < plan.values.size(); ++v) {
@@ -285,33 +349,52 @@ Result<std::vector<Tensor>> Session::run_observed(const std::vector<Tensor>& inp
       root = plan.values[static_cast<size_t>(root)].alias_of;
     if (root != static_cast<int>(v) && wanted.count(plan.values[v].name)) views[root].push_back(static_cast<int>(v));
   }
+  // Per step, the values to hand over (decided once, not per run).
+  std::vector<std::vector<int>> step_values(plan.steps.size());
+  for (size_t s = 0; s < plan.steps.size(); ++s)
+    for (int v : plan.steps[s].dst)
+      if (v >= 0 && (wanted.count(plan.values[static_cast<size_t>(v)].name) || views.count(v))) step_values[s].push_back(v);
   Status failure;
   ExecContext::Observer step_observer = [&](size_t s, const ExecContext& c) {
     if (!failure.is_ok()) return;
-    for (int v : plan.steps[s].dst) {
+    for (int v : step_values[s]) {
       const PlanValue& pv = plan.values[static_cast<size_t>(v)];
-      auto vit = views.find(v);
-      if (!wanted.count(pv.name) && vit == views.end()) continue;
       void* data = const_cast<void*>(c.value_data(v));
-      Tensor plain;
-      if (pv.layout.plain) {
-        plain = Tensor::borrow(pv.dtype, pv.shape, data);
+      ValueView view{ValueView::Kind::kPlain, pv.dtype, pv.shape, data, 0};
+      const auto kind = views_ok || pv.layout.plain ? view_kind(pv) : std::nullopt;
+      if (kind) {
+        view.kind = kind->first;
+        view.block = kind->second;
       } else {
-        auto conv = impl_->plain_copy(cp.get(), v, pv, data);
+        auto conv = plain_copy(cp.get(), v, pv, data);
         if (!conv.is_ok()) {
           failure = conv.status();
           return;
         }
-        plain = *conv;
+        view.data = conv->data();
       }
-      if (wanted.count(pv.name)) observer(pv.name, plain);
-      if (vit != views.end())
-        for (int w : vit->second) observer(plan.values[static_cast<size_t>(w)].name, plain.reshaped(plan.values[static_cast<size_t>(w)].shape));
+      if (wanted.count(pv.name)) observer(pv.name, view);
+      auto vit = views.find(v);
+      if (vit == views.end()) continue;
+      Result<Tensor> conv = Tensor();
+      if (view.kind != ValueView::Kind::kPlain) {
+        conv = plain_copy(cp.get(), v, pv, data);
+        if (!conv.is_ok()) {
+          failure = conv.status();
+          return;
+        }
+        view = ValueView{ValueView::Kind::kPlain, pv.dtype, pv.shape, conv->data(), 0};
+      }
+      for (int w : vit->second) {
+        ValueView alias = view;  // a view's root is plain: its bytes read as the view's shape
+        alias.shape = plan.values[static_cast<size_t>(w)].shape;
+        observer(plan.values[static_cast<size_t>(w)].name, alias);
+      }
     }
   };
   std::vector<Tensor> outputs;
   Status st = ctx->run(inputs, &outputs, nullptr, &step_observer);
-  impl_->release(cp, std::move(ctx));
+  release(cp, std::move(ctx));
   if (!st.is_ok()) return st;
   if (!failure.is_ok()) return failure;
   return outputs;

@@ -61,6 +61,135 @@ TEST(Statistics, NonFiniteValuesAreSkippedAndCounted) {
   EXPECT_EQ(s.zeros, 1u);
 }
 
+// The vectorised histogram puts every value in the bin of the scalar formula
+// floor((v + R) * kBins / 2R), zeros included, NaN/Inf left out; odd lengths, values on
+// bin edges and next to +-R.
+TEST(Histogram, BinsFollowTheFormulaExactly) {
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> u(-3.f, 3.f);
+  std::vector<float> x;
+  for (int i = 0; i < 100003; ++i) x.push_back(i % 5 == 0 ? 0.f : u(rng));
+  Histogram probe;
+  probe.reserve(3.0);
+  const double R = probe.range(), w = probe.bin_width();
+  for (int b = 0; b < Histogram::kBins; b += 97) x.push_back(static_cast<float>(-R + b * w));  // on edges
+  for (float v : {std::nextafter(static_cast<float>(R), 0.f), std::nextafter(static_cast<float>(-R), 0.f), -0.f, NAN,
+                  INFINITY, -INFINITY})
+    x.push_back(v);
+  Histogram h;
+  h.add(x.data(), x.size(), 3.0);
+  ASSERT_EQ(h.range(), R);
+  std::vector<uint64_t> want(static_cast<size_t>(Histogram::kBins), 0);
+  for (float v : x) {
+    if (!std::isfinite(v)) continue;
+    int64_t b = static_cast<int64_t>((static_cast<double>(v) + R) * (static_cast<double>(Histogram::kBins) / (2 * R)));
+    ++want[static_cast<size_t>(std::clamp<int64_t>(b, 0, Histogram::kBins - 1))];
+  }
+  EXPECT_EQ(h.bins(), want);
+  EXPECT_EQ(h.total(), x.size() - 3);
+}
+
+// A value observed as the plan keeps it (channel blocks of 8 or 16 with padding lanes
+// past C, channels last) gives the statistics of the same value in plain layout: min,
+// max, counts and histogram exactly, per-channel sums to float rounding. Padding lanes
+// hold garbage that must not count.
+TEST(Statistics, BlockedAndChannelsLastViewsMatchPlain) {
+  const int64_t N = 3, C = 20, H = 5, W = 7, S = H * W;
+  Tensor plain = random_tensor({N, C, H, W}, 21, -2.f, 5.f);
+  float* p = plain.data_as<float>();
+  for (int64_t i = 0; i < plain.numel(); i += 3) p[i] = 0.f;  // ReLU-like zeros
+  p[17] = NAN;
+  p[400] = INFINITY;
+  auto at = [&](int64_t n, int64_t c, int64_t s) { return p[(n * C + c) * S + s]; };
+  StatsCollector ref(true);
+  ref.observe("x", plain);
+  const TensorStats& want = ref.stats().at("x");
+  auto check = [&](const ValueView& v, const std::string& what) {
+    StatsCollector c(true);
+    c.observe("x", v);
+    const TensorStats& got = c.stats().at("x");
+    EXPECT_EQ(got.min, want.min) << what;
+    EXPECT_EQ(got.max, want.max) << what;
+    EXPECT_EQ(got.count, want.count) << what;
+    EXPECT_EQ(got.non_finite, want.non_finite) << what;
+    EXPECT_EQ(got.zeros, want.zeros) << what;
+    EXPECT_EQ(got.hist.range(), want.hist.range()) << what;
+    EXPECT_EQ(got.hist.bins(), want.hist.bins()) << what;
+    EXPECT_EQ(got.per_channel_count, want.per_channel_count) << what;
+    ASSERT_EQ(got.channel_sum.size(), want.channel_sum.size()) << what;
+    for (size_t k = 0; k < want.channel_sum.size(); ++k)
+      EXPECT_NEAR(got.channel_sum[k], want.channel_sum[k], 1e-4 * (1 + std::abs(want.channel_sum[k]))) << what << " channel " << k;
+  };
+  for (int64_t k : {8, 16}) {
+    const int64_t Cb = (C + k - 1) / k;
+    std::vector<float> buf(static_cast<size_t>(N * Cb * S * k), 1e30f);  // padding: garbage
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t c = 0; c < C; ++c)
+        for (int64_t s = 0; s < S; ++s) buf[static_cast<size_t>(((n * Cb + c / k) * S + s) * k + c % k)] = at(n, c, s);
+    check(ValueView{ValueView::Kind::kChannelBlocked, DType::kF32, {N, C, H, W}, buf.data(), k}, "blocked " + std::to_string(k));
+    // The batch axis leads: the first two samples alone are the first part of the buffer.
+    StatsCollector two(false), two_plain(false);
+    two.observe("x", ValueView{ValueView::Kind::kChannelBlocked, DType::kF32, {2, C, H, W}, buf.data(), k});
+    two_plain.observe("x", ValueView{ValueView::Kind::kPlain, DType::kF32, {2, C, H, W}, p, 0});
+    EXPECT_EQ(two.stats().at("x").count, two_plain.stats().at("x").count);
+    EXPECT_EQ(two.stats().at("x").max, two_plain.stats().at("x").max);
+  }
+  std::vector<float> nhwc(static_cast<size_t>(N * C * S));
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t s = 0; s < S; ++s) nhwc[static_cast<size_t>((n * S + s) * C + c)] = at(n, c, s);
+  check(ValueView{ValueView::Kind::kChannelsLast, DType::kF32, {N, C, H, W}, nhwc.data(), 0}, "channels last");
+}
+
+// observe_in_batches: batches of 16 (the last one padded) give what one sample at a time
+// gives: same extremes, counts and zeros, per-channel means to rounding; cancellation stops it.
+TEST(Statistics, BatchesWithAPaddedTailMatchSingleSamples) {
+  ModelBuilder b(13);
+  b.input("input", DType::kF32, {-1, 3, 12, 12});
+  b.initializer("w1", random_tensor({16, 3, 3, 3}, 31, -0.5f, 0.5f)).initializer("w2", random_tensor({24, 16, 3, 3}, 32, -0.3f, 0.3f));
+  b.node("Conv", {"input", "w1"}, {"c1"}, {ais("pads", {1, 1, 1, 1})}).node("Relu", {"c1"}, {"r1"});
+  b.node("Conv", {"r1", "w2"}, {"output"}, {ais("pads", {1, 1, 1, 1})}).output("output");
+  auto m = b.load();
+  SessionOptions so;
+  so.threads = 1;
+  so.deterministic = true;
+  auto s = Session::create(m, so);
+  ASSERT_TRUE(s.is_ok()) << s.status().to_string();
+  const Shape sample{3, 12, 12};
+  const size_t n = 21;
+  std::vector<Tensor> samples;
+  for (size_t i = 0; i < n; ++i) samples.push_back(random_tensor(sample, 100 + i, -1.f, 2.f));
+  auto fill = [&](size_t i, float* dst) {
+    std::copy_n(samples[i].data_as<float>(), samples[i].numel(), dst);
+    return Status::ok();
+  };
+  const std::vector<std::string> watch = {"input", "r1", "output"};
+  auto collect = [&](size_t batch) {
+    StatsCollector c(true);
+    size_t batches = 0;
+    Status st = observe_in_batches(**s, sample, n, batch, fill, watch, c, [&](size_t) { return ++batches > 0; }, nullptr);
+    EXPECT_TRUE(st.is_ok()) << st.to_string();
+    EXPECT_EQ(batches, (n + batch - 1) / batch);
+    return c.stats();
+  };
+  const auto one = collect(1), sixteen = collect(16);
+  for (const auto& name : watch) {
+    SCOPED_TRACE(name);
+    const TensorStats &a = one.at(name), &c = sixteen.at(name);
+    EXPECT_EQ(c.count, a.count);
+    EXPECT_EQ(c.min, a.min);
+    EXPECT_EQ(c.max, a.max);
+    EXPECT_EQ(c.zeros, a.zeros);
+    EXPECT_EQ(c.hist.total(), a.hist.total());
+    const auto ma = a.channel_mean(), mc = c.channel_mean();
+    ASSERT_EQ(ma.size(), mc.size());
+    for (size_t k = 0; k < ma.size(); ++k) EXPECT_NEAR(mc[k], ma[k], 1e-5 * (1 + std::abs(ma[k])));
+  }
+  StatsCollector c(false);
+  Status st = observe_in_batches(**s, sample, n, 4, fill, watch, c, [](size_t done) { return done < 8; }, nullptr);
+  EXPECT_EQ(st.code(), StatusCode::kCancelled);
+}
+
 TEST(Ranges, HandComputedCases) {
   // Uniform on [0, 1): every algorithm keeps (nearly) the whole range.
   std::vector<float> uniform;

@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <cstring>
+#include <map>
 #include <thread>
 
 #include "calibra/bench.h"
@@ -78,6 +79,51 @@ TEST(Runtime, ResidualSumRunsInPlaceOrCopiesAndStaysCorrect) {
   std::vector<Tensor> in{random_tensor({1, 8, 6, 6}, 3)};
   auto cf = run_both(fused, in), cp = run_both(plain, in);
   EXPECT_LT(nmse(cf.fast[0], cp.ref[0]), 1e-10);
+}
+
+// run_observed_views hands values over where the plan keeps them (channel blocks with
+// padding for 20 channels); read back by the layout rules of ValueView, every value equals
+// what run_observed hands over as plain, and at least one came unconverted.
+TEST(Runtime, ObservedViewsHoldThePlainValues) {
+  auto m = chain_model(4, 20, 9, true);
+  ASSERT_TRUE(m);
+  SessionOptions so;
+  so.threads = 1;
+  so.deterministic = true;
+  auto s = Session::create(m, so);
+  ASSERT_TRUE(s.is_ok());
+  const Tensor x = random_tensor({2, 20, 9, 9}, 5);
+  const std::vector<std::string> watch = {"x", "r0", "r1", "r2", "r3", "g"};
+  std::map<std::string, std::vector<float>> plain, decoded;
+  auto r = (*s)->run_observed({x}, watch, [&](const std::string& name, const Tensor& t) {
+    plain[name].assign(t.data_as<float>(), t.data_as<float>() + t.numel());
+  });
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  int unconverted = 0;
+  r = (*s)->run_observed_views({x}, watch, [&](const std::string& name, const ValueView& v) {
+    ASSERT_EQ(v.shape.size(), 4u);
+    const int64_t N = v.shape[0], C = v.shape[1], S = v.shape[2] * v.shape[3];
+    const float* d = static_cast<const float*>(v.data);
+    std::vector<float>& out = decoded[name];
+    out.resize(static_cast<size_t>(N * C * S));
+    unconverted += v.kind != ValueView::Kind::kPlain;
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t c = 0; c < C; ++c)
+        for (int64_t i = 0; i < S; ++i) {
+          int64_t at = (n * C + c) * S + i;
+          if (v.kind == ValueView::Kind::kChannelBlocked) {
+            const int64_t k = v.block, Cb = (C + k - 1) / k;
+            at = ((n * Cb + c / k) * S + i) * k + c % k;
+          } else if (v.kind == ValueView::Kind::kChannelsLast) {
+            at = (n * S + i) * C + c;
+          }
+          out[static_cast<size_t>((n * C + c) * S + i)] = d[at];
+        }
+  });
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  EXPECT_GT(unconverted, 0) << "every value was converted to plain: the test checks nothing";
+  ASSERT_EQ(decoded.size(), watch.size());
+  for (const auto& name : watch) EXPECT_EQ(decoded[name], plain[name]) << name;
 }
 
 TEST(Runtime, DynamicBatchBuildsOnePlanPerShape) {
