@@ -35,6 +35,14 @@ struct CalibrateOptions {
   bool drop_relative = false;
   size_t validation_subset = 1000;
   ModelUsage usage;
+  // The speed check's measurements, replaceable so that tests can drive its decisions with
+  // chosen times; empty: measured on this CPU (one sample, one thread, alternating runs).
+  // layer_ms: per ONNX node, its layer's median time in each model (FP32, INT8);
+  // candidate_faster: whether `candidate` (the INT8 model with the slower layers back in
+  // FP32) runs faster end to end than `current`.
+  using LayerTimes = std::map<std::string, double>;
+  std::function<Result<std::pair<LayerTimes, LayerTimes>>(const Model& fp32, const Model& int8)> layer_ms;
+  std::function<Result<bool>(const Model& candidate, const Model& current)> candidate_faster;
   // (stage, done, total) about 4 times a second; return false to cancel.
   std::function<bool(const std::string& stage, size_t done, size_t total)> progress;
 };

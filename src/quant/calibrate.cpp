@@ -321,17 +321,16 @@ class Calibrator {
   // OpenMP region pays a futex wake-up, and INT8 graphs, having more primitives, paid more:
   // layers flipped to FP32). FP32 and INT8 runs alternate, so a burst of load on the machine
   // lands on both sides of the comparison rather than on one.
-  Status check_speed() {
-    auto t0 = clock_type::now();
-    CALIBRA_ASSIGN_OR_RETURN(Tensor x, sample_tensor(data_, calib_[0], o_.usage, sample_));
-    SessionOptions so;
-    so.threads = 1;
-    so.deterministic = true;
-    CALIBRA_ASSIGN_OR_RETURN(auto fs, Session::create(fp32_, so));
-    CALIBRA_ASSIGN_OR_RETURN(auto qs, Session::create(int8_, so));
+  // The speed check's measurements (CalibrateOptions::layer_ms and candidate_faster when
+  // given): one sample, one thread, deterministic kernels, alternating runs.
+  Result<std::pair<CalibrateOptions::LayerTimes, CalibrateOptions::LayerTimes>> measure_layer_ms() {
+    CALIBRA_ASSIGN_OR_RETURN(speed_input_, sample_tensor(data_, calib_[0], o_.usage, sample_));
+    CALIBRA_ASSIGN_OR_RETURN(auto fs, Session::create(fp32_, speed_options()));
+    CALIBRA_ASSIGN_OR_RETURN(speed_int8_, Session::create(int8_, speed_options()));
     constexpr int kRounds = 12, kWarmup = 2;
     // Per ONNX node, its layer's profiled times after the warm-up rounds.
     using Samples = std::map<std::string, std::vector<double>>;
+    const Tensor& x = speed_input_;
     auto profiled = [&x](Session& s, Samples& samples) {
       return [&s, &samples, &x, calls = 0]() mutable -> Status {
         RunProfile p;
@@ -344,13 +343,44 @@ class Calibrator {
       };
     };
     Samples fp_samples, q_samples;
-    CALIBRA_TRY(time_alternating(profiled(*fs, fp_samples), profiled(*qs, q_samples), kRounds, kWarmup).status());
+    CALIBRA_TRY(time_alternating(profiled(*fs, fp_samples), profiled(*speed_int8_, q_samples), kRounds, kWarmup).status());
     auto medians = [](const Samples& samples) {
-      std::map<std::string, double> med;
+      CalibrateOptions::LayerTimes med;
       for (const auto& [k, v] : samples) med[k] = median_of(v);
       return med;
     };
-    auto fp = medians(fp_samples), q = medians(q_samples);
+    return std::make_pair(medians(fp_samples), medians(q_samples));
+  }
+
+  // End to end, the candidate against the INT8 model just profiled (its session is warm).
+  Result<bool> measure_candidate_faster(const std::shared_ptr<Model>& current) {
+    if (!speed_int8_) {  // layer times came from CalibrateOptions::layer_ms
+      CALIBRA_ASSIGN_OR_RETURN(speed_input_, sample_tensor(data_, calib_[0], o_.usage, sample_));
+      CALIBRA_ASSIGN_OR_RETURN(speed_int8_, Session::create(current, speed_options()));
+    }
+    CALIBRA_ASSIGN_OR_RETURN(auto ns, Session::create(int8_, speed_options()));
+    const Tensor& x = speed_input_;
+    CALIBRA_ASSIGN_OR_RETURN(AlternatingTimes t, time_alternating([&] { return ns->run({x}).status(); },
+                                                                  [&] { return speed_int8_->run({x}).status(); }, 14, 2));
+    return median_of(t.a) < median_of(t.b);
+  }
+
+  static SessionOptions speed_options() {
+    SessionOptions so;
+    so.threads = 1;
+    so.deterministic = true;
+    return so;
+  }
+
+  Status check_speed() {
+    auto t0 = clock_type::now();
+    std::pair<CalibrateOptions::LayerTimes, CalibrateOptions::LayerTimes> times;
+    if (o_.layer_ms) {
+      CALIBRA_ASSIGN_OR_RETURN(times, o_.layer_ms(*fp32_, *int8_));
+    } else {
+      CALIBRA_ASSIGN_OR_RETURN(times, measure_layer_ms());
+    }
+    auto& [fp, q] = times;
     std::vector<LayerDecision> before_layers = layers_;
     bool changed = false;
     for (auto& l : layers_) {
@@ -374,11 +404,13 @@ class Calibrator {
       std::shared_ptr<Model> before_int8 = int8_;
       settle_layers(*fp32_->graph(), layers_);
       CALIBRA_TRY(build("speed check"));
-      // End to end, the new model against the one just profiled (its session is warm).
-      CALIBRA_ASSIGN_OR_RETURN(auto ns, Session::create(int8_, so));
-      CALIBRA_ASSIGN_OR_RETURN(AlternatingTimes t, time_alternating([&] { return ns->run({x}).status(); },
-                                                                    [&] { return qs->run({x}).status(); }, 14, 2));
-      if (median_of(t.a) >= median_of(t.b)) {
+      bool faster = false;
+      if (o_.candidate_faster) {
+        CALIBRA_ASSIGN_OR_RETURN(faster, o_.candidate_faster(*int8_, *before_int8));
+      } else {
+        CALIBRA_ASSIGN_OR_RETURN(faster, measure_candidate_faster(before_int8));
+      }
+      if (!faster) {
         layers_ = std::move(before_layers);
         qdq_ = std::move(before_qdq);
         onnx_ = std::move(before_onnx);
@@ -388,6 +420,7 @@ class Calibrator {
         changed = false;
       }
     }
+    speed_int8_.reset();
     rep_.stage_seconds["speed check"] += since(t0);
     if (changed) CALIBRA_TRY(measure_layer_errors());
     return Status::ok();
@@ -531,6 +564,8 @@ class Calibrator {
   CalibrateOptions o_;
   std::shared_ptr<Model> fp32_, int8_;
   std::unique_ptr<Session> fp32_session_;
+  std::unique_ptr<Session> speed_int8_;  // the speed check's warm INT8 session, and its input
+  Tensor speed_input_;
   Shape sample_;
   QuantScheme scheme_;
   std::vector<LayerDecision> layers_;

@@ -355,6 +355,68 @@ TEST_F(CalibrateTest, SameInputsGiveByteIdenticalModels) {
   EXPECT_NE(a->onnx, c->onnx);
 }
 
+// The speed check with chosen times (CalibrateOptions::layer_ms, candidate_faster): one
+// layer slower in INT8 goes back to FP32, saying why, only if the whole model is then
+// faster; otherwise everything returns to the all-INT8 state, byte for byte.
+TEST_F(CalibrateTest, SpeedCheckKeepsRevertsOnlyIfTheWholeModelGetsFaster) {
+  opts_.algorithm = "minmax";
+  opts_.speed_check = false;
+  auto plain = calibrate(model_, *data_, opts_);
+  ASSERT_TRUE(plain.is_ok()) << plain.status().to_string();
+  std::string slow;  // the first INT8 compute layer: made "slower" in INT8
+  for (const auto& l : plain->report.layers)
+    if (l.precision != "FP32" && (l.op == "Conv" || l.op == "Gemm")) {
+      slow = l.node;
+      break;
+    }
+  ASSERT_FALSE(slow.empty());
+  int candidates = 0;
+  bool candidate_has_slow_in_fp32 = false;
+  opts_.speed_check = true;
+  opts_.layer_ms = [&](const Model& fp32, const Model&) -> Result<std::pair<CalibrateOptions::LayerTimes, CalibrateOptions::LayerTimes>> {
+    CalibrateOptions::LayerTimes fp, q;
+    for (const auto& n : fp32.graph()->nodes) {
+      fp[n->name] = 1.0;
+      q[n->name] = n->name == slow ? 2.0 : 0.5;
+    }
+    return std::make_pair(fp, q);
+  };
+  for (bool faster : {false, true}) {
+    SCOPED_TRACE(faster ? "candidate faster" : "candidate slower");
+    opts_.candidate_faster = [&](const Model& candidate, const Model&) -> Result<bool> {
+      ++candidates;
+      // In the candidate, the slow layer's weights are float again (no DequantizeLinear feeds it).
+      candidate_has_slow_in_fp32 = false;
+      for (const auto& n : candidate.imported()->nodes)
+        if (n->name == slow) {
+          candidate_has_slow_in_fp32 = true;
+          for (const auto& in : n->inputs)
+            for (const auto& m : candidate.imported()->nodes)
+              if (m->op_type == "DequantizeLinear" && !m->outputs.empty() && m->outputs[0] == in) candidate_has_slow_in_fp32 = false;
+        }
+      return faster;
+    };
+    auto r = calibrate(model_, *data_, opts_);
+    ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+    EXPECT_TRUE(candidate_has_slow_in_fp32);
+    const LayerReport* l = nullptr;
+    for (const auto& x : r->report.layers)
+      if (x.node == slow) l = &x;
+    ASSERT_NE(l, nullptr);
+    if (faster) {
+      EXPECT_EQ(l->precision, "FP32");
+      EXPECT_EQ(l->reason, "INT8 slower on this CPU (2.000 ms vs 1.000 ms in FP32)");
+      EXPECT_TRUE(r->report.speed_check_note.empty());
+      EXPECT_FALSE(r->onnx == plain->onnx);
+    } else {
+      EXPECT_NE(l->precision, "FP32");
+      EXPECT_NE(r->report.speed_check_note.find("all kept in INT8"), std::string::npos);
+      EXPECT_TRUE(r->onnx == plain->onnx) << "not restored to the model without the speed check";
+    }
+  }
+  EXPECT_EQ(candidates, 2);
+}
+
 // Statistics run in batches of 16 when the batch dimension is dynamic. A graph that pins
 // batch 1 inside (Flatten replaced by Reshape to [1, 8]) makes the batched run fail; the
 // calibrator then falls back to one sample at a time. Min/max ranges do not depend on the
