@@ -8,7 +8,7 @@
 #      vs Calibra FP32 and vs ONNX Runtime running the same QDQ model, 1 and 2 threads,
 #      alternating A B A B, medians over rounds
 #   3. calibration cost: the statistics pass over 300 samples vs 300 FP32 inferences, per
-#      range algorithm, and peak memory
+#      range algorithm, and peak memory (COST_ROUNDS=3 alternating rounds, medians)
 # Usage: bench/compare_int8.sh CALIBRA_BIN [--rounds R] [--iterations N] [--skip-accuracy] [--skip-speed]
 set -euo pipefail
 CALIBRA=${1:?usage: bench/compare_int8.sh CALIBRA_BIN [options]}
@@ -96,18 +96,27 @@ if [ "$DO_SPEED" = 1 ]; then
 fi
 
 echo
+COST_ROUNDS=${COST_ROUNDS:-3}
 echo "== 3. calibration cost (300 samples, 1 thread): the statistics pass vs 300 batch-1 FP32 inferences"
+echo "   ($COST_ROUNDS rounds alternating the FP32 run and the calibration, medians; the statistics pass includes"
+echo "   building its session: plans and JIT kernels; the FP32 time is after warm-up)"
 printf "%-14s %-12s %14s %14s %8s %12s\n" model algorithm "statistics s" "300 FP32 s" ratio "peak RSS MB"
+median() { "$PY" -c "import statistics,sys; print(statistics.median(float(v) for v in sys.argv[1:]))" "$@"; }
 for spec in "fmnist_resnet:$ROOT/zoo/fmnist_resnet.onnx:" "resnet18:$ROOT/.cache/models/resnet18.onnx:$OUT/usage224.json"; do
   IFS=: read -r name m cfg <<<"$spec"
   [ -f "$m" ] || "$PY" "$ROOT/scripts/export_torchvision.py" --out "$ROOT/.cache/models" --models "$name" >/dev/null
   cargs=()
   [ -n "$cfg" ] && cargs=(-c "$cfg")
-  fp_s=$("$CALIBRA" bench "$m" -t 1 -n 300 --json | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(d["latency_ms"]["mean"]*300/1000)')
   for alg in minmax percentile kl mse; do
-    "$CALIBRA" calibrate "$m" -d fashion-mnist:train "${cargs[@]}" -o "$OUT/cost.onnx" --algorithm "$alg" -t 1 --no-speed-check \
-      --report "$OUT/cost_${name}_$alg.json" >/dev/null 2>&1
-    st=$(json "$OUT/cost_${name}_$alg.json" "d['stage_seconds']['statistics']")
+    fps=() sts=()
+    for r in $(seq "$COST_ROUNDS"); do
+      fps+=("$("$CALIBRA" bench "$m" -t 1 -n 300 --json | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(d["latency_ms"]["mean"]*300/1000)')")
+      "$CALIBRA" calibrate "$m" -d fashion-mnist:train "${cargs[@]}" -o "$OUT/cost.onnx" --algorithm "$alg" -t 1 --no-speed-check \
+        --report "$OUT/cost_${name}_$alg.json" >/dev/null 2>&1
+      sts+=("$(json "$OUT/cost_${name}_$alg.json" "d['stage_seconds']['statistics']")")
+    done
+    st=$(median "${sts[@]}")
+    fp_s=$(median "${fps[@]}")
     rss=$(json "$OUT/cost_${name}_$alg.json" "d['peak_rss_kb']/1024")
     printf "%-14s %-12s %14.3f %14.3f %7.2fx %12.1f\n" "$name" "$alg" "$st" "$fp_s" "$("$PY" -c "print($st/$fp_s)")" "$rss"
   done

@@ -46,10 +46,10 @@ void add_nonzero_scalar(const float* x, size_t n, double range, double inv, uint
 // The same bins as bin_of (the same double operations, truncation = floor for the
 // non-negative (v + R) * inv), eight values at a time; zeros and NaN/Inf are skipped.
 // Branch-free, since whether a value is zero is a coin toss after ReLU: lane j counts into
-// way j of `ways` ([bin][8] 32-bit counters, which the caller merges; activations crowd
-// into few bins, and one counter incremented back to back would wait on its own store),
-// and skipped values into a spare bin kBins. Returns how many were counted; *first/*last:
-// the range of bins touched.
+// way j % 4 of `ways` ([bin][4] 16-bit counters, 32 KiB: in L1; the caller merges them, at
+// most 2 per vector, before they can overflow; activations crowd into few bins, and one
+// counter incremented back to back would wait on its own store), and skipped values into a
+// spare bin kBins. Returns how many were counted; *first/*last: the range of bins touched.
 constexpr int kWays = 4;
 
 __attribute__((target("avx2"))) uint64_t add_nonzero_avx2(const float* x, size_t n, double range, double inv,
