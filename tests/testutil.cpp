@@ -168,6 +168,13 @@ double max_abs_diff(const Tensor& a, const Tensor& b) {
   return m;
 }
 
+Result<std::unique_ptr<Session>> deterministic_session(std::shared_ptr<const Model> m) {
+  SessionOptions so;
+  so.threads = 1;
+  so.deterministic = true;
+  return Session::create(std::move(m), so);
+}
+
 Comparison run_both(std::shared_ptr<const Model> m, const std::vector<Tensor>& inputs, int threads) {
   Comparison c;
   SessionOptions fast;

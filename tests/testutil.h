@@ -74,6 +74,9 @@ struct Comparison {
   std::vector<std::string> impls;  // implementation of each fast step (to check oneDNN really ran)
 };
 
+// A one-thread session without timing-based choices (results depend only on the inputs).
+Result<std::unique_ptr<Session>> deterministic_session(std::shared_ptr<const Model> m);
+
 // Runs the model with oneDNN kernels and with reference kernels only.
 Comparison run_both(std::shared_ptr<const Model> m, const std::vector<Tensor>& inputs, int threads = 1);
 // True when some step of the fast run used a oneDNN implementation (not "ref").

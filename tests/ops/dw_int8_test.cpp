@@ -258,10 +258,7 @@ TEST(DwInt8, DeterministicChoiceFollowsTheIsa) {
   ModelBuilder b = build(t, 11);
   auto m = b.load(true);
   ASSERT_TRUE(m);
-  SessionOptions o;
-  o.threads = 1;
-  o.deterministic = true;
-  auto s = Session::create(m, o);
+  auto s = deterministic_session(m);
   ASSERT_TRUE(s.is_ok());
   RunProfile prof;
   auto out =

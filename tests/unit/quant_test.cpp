@@ -150,10 +150,7 @@ TEST(Statistics, BatchesWithAPaddedTailMatchSingleSamples) {
   b.node("Conv", {"input", "w1"}, {"c1"}, {ais("pads", {1, 1, 1, 1})}).node("Relu", {"c1"}, {"r1"});
   b.node("Conv", {"r1", "w2"}, {"output"}, {ais("pads", {1, 1, 1, 1})}).output("output");
   auto m = b.load();
-  SessionOptions so;
-  so.threads = 1;
-  so.deterministic = true;
-  auto s = Session::create(m, so);
+  auto s = deterministic_session(m);
   ASSERT_TRUE(s.is_ok()) << s.status().to_string();
   const Shape sample{3, 12, 12};
   const size_t n = 21;

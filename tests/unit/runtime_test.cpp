@@ -87,10 +87,7 @@ TEST(Runtime, ResidualSumRunsInPlaceOrCopiesAndStaysCorrect) {
 TEST(Runtime, ObservedViewsHoldThePlainValues) {
   auto m = chain_model(4, 20, 9, true);
   ASSERT_TRUE(m);
-  SessionOptions so;
-  so.threads = 1;
-  so.deterministic = true;
-  auto s = Session::create(m, so);
+  auto s = deterministic_session(m);
   ASSERT_TRUE(s.is_ok());
   const Tensor x = random_tensor({2, 20, 9, 9}, 5);
   const std::vector<std::string> watch = {"x", "r0", "r1", "r2", "r3", "g"};
