@@ -361,30 +361,28 @@ Result<std::vector<Tensor>> Session::Impl::run_observed(const std::vector<Tensor
       const PlanValue& pv = plan.values[static_cast<size_t>(v)];
       void* data = const_cast<void*>(c.value_data(v));
       ValueView view{ValueView::Kind::kPlain, pv.dtype, pv.shape, data, 0};
+      Tensor copy;  // a plain copy, when one is needed (its buffer is the plan's, reused)
+      auto to_plain = [&]() {
+        auto conv = plain_copy(cp.get(), v, pv, data);
+        if (!conv.is_ok()) {
+          failure = conv.status();
+          return false;
+        }
+        copy = *conv;
+        view = ValueView{ValueView::Kind::kPlain, pv.dtype, pv.shape, copy.data(), 0};
+        return true;
+      };
       const auto kind = views_ok || pv.layout.plain ? view_kind(pv) : std::nullopt;
       if (kind) {
         view.kind = kind->first;
         view.block = kind->second;
-      } else {
-        auto conv = plain_copy(cp.get(), v, pv, data);
-        if (!conv.is_ok()) {
-          failure = conv.status();
-          return;
-        }
-        view.data = conv->data();
+      } else if (!to_plain()) {
+        return;
       }
       if (wanted.count(pv.name)) observer(pv.name, view);
       auto vit = views.find(v);
       if (vit == views.end()) continue;
-      Result<Tensor> conv = Tensor();
-      if (view.kind != ValueView::Kind::kPlain) {
-        conv = plain_copy(cp.get(), v, pv, data);
-        if (!conv.is_ok()) {
-          failure = conv.status();
-          return;
-        }
-        view = ValueView{ValueView::Kind::kPlain, pv.dtype, pv.shape, conv->data(), 0};
-      }
+      if (view.kind != ValueView::Kind::kPlain && !to_plain()) return;
       for (int w : vit->second) {
         ValueView alias = view;  // a view's root is plain: its bytes read as the view's shape
         alias.shape = plan.values[static_cast<size_t>(w)].shape;
