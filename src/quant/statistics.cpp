@@ -331,7 +331,9 @@ std::vector<Segment> segments_of(const ValueView& v) {
   }
   const int64_t N = sh[0], C = sh[1];
   const int64_t S = N * C > 0 ? n / (N * C) : 0;
-  switch (v.kind) {
+  // Plain [N, C] (or [N, C, 1, 1]) reads as channels last: C lanes per row, not C runs of 1.
+  const ValueView::Kind kind = v.kind == ValueView::Kind::kPlain && S == 1 ? ValueView::Kind::kChannelsLast : v.kind;
+  switch (kind) {
     case ValueView::Kind::kPlain:
       for (int64_t b = 0; b < N; ++b)
         for (int64_t c = 0; c < C; ++c)

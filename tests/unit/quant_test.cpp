@@ -139,6 +139,21 @@ TEST(Statistics, BlockedAndChannelsLastViewsMatchPlain) {
     for (int64_t c = 0; c < C; ++c)
       for (int64_t s = 0; s < S; ++s) nhwc[static_cast<size_t>((n * S + s) * C + c)] = at(n, c, s);
   check(ValueView{ValueView::Kind::kChannelsLast, DType::kF32, {N, C, H, W}, nhwc.data(), 0}, "channels last");
+  // A plain [N*S, C] matrix (read as channels last) against the same values one row at a time.
+  StatsCollector rows(true), one_by_one(true);
+  rows.observe("m", ValueView{ValueView::Kind::kPlain, DType::kF32, {N * S, C}, nhwc.data(), 0});
+  for (int64_t r = 0; r < N * S; ++r) {
+    Tensor row(DType::kF32, {1, C});
+    std::copy_n(nhwc.data() + r * C, C, row.data_as<float>());
+    one_by_one.observe("m", row);
+  }
+  const TensorStats &a = rows.stats().at("m"), &e = one_by_one.stats().at("m");
+  EXPECT_EQ(a.min, e.min);
+  EXPECT_EQ(a.max, e.max);
+  EXPECT_EQ(a.count, e.count);
+  EXPECT_EQ(a.zeros, e.zeros);
+  EXPECT_EQ(a.non_finite, e.non_finite);
+  for (int64_t c = 0; c < C; ++c) EXPECT_NEAR(a.channel_sum[static_cast<size_t>(c)], e.channel_sum[static_cast<size_t>(c)], 1e-3);
 }
 
 // observe_in_batches: batches of 16 (the last one padded) give what one sample at a time
