@@ -2,7 +2,8 @@
 // against a running `calibra serve --demo` (workbench.sh starts it on a fresh data folder).
 //
 // The flow (README "Web workbench"): the demo project's baseline; create a project by
-// registering a model by server path and a dataset by server path; a second project on a
+// registering a model by server path and a dataset by server path; a third by uploading a
+// model and an IDX dataset from the browser (after a refused junk file); a second project on a
 // generated dataset whose INT8 button is greyed out with the reason on hover; inference
 // settings; the calibrator page (dataset, subset, method, preset, algorithm, settings of the
 // INT8 project); calibrate with live progress while 50 API clients poll the server (no errors,
@@ -228,8 +229,48 @@ try {
   await page.waitForSelector(`${T('project-page')}:not([data-project-id="${pid}"])`);
   const gid = Number(await page.getAttribute(T('project-page'), 'data-project-id'));
 
+  // 3b. Uploads from the browser: a file that is not a model is refused with its own name in
+  // the message; then a model and an IDX dataset with its labels, each checked by the server.
+  step('create project (model and dataset uploaded)');
+  await page.click(T('nav-projects'));
+  await page.click(T('create-project'));
+  await page.waitForSelector(T('create-page'));
+  await page.click(T('model-mode-upload'));
+  const junkRefused = expectHttp(400, /\/api\/models$/);
+  await page.setInputFiles(T('model-file'), { name: 'holiday-photo.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from('not a model at all') });
+  await page.click(T('model-upload-submit'));
+  await page.waitForSelector(T('model-error'));
+  check(junkRefused.hits === 1, 'the server refused a file that is not a model');
+  const junkMsg = await text(T('model-error'));
+  check(junkMsg.includes('holiday-photo.onnx') && /ONNX/.test(junkMsg), `the error names the file and says what is wrong: "${junkMsg}"`);
+  await shot('upload-refused');
+  const uploadModel = path.join(INPUTS, 'uploaded-resnet.onnx');
+  writeFileSync(uploadModel, readFileSync(path.join(ROOT, 'zoo', 'fmnist_resnet.onnx')));
+  await page.setInputFiles(T('model-file'), uploadModel);
+  await page.click(T('model-upload-submit'));
+  await page.waitForSelector(T('selected-model'));
+  check((await text(T('selected-model'))).includes('uploaded-resnet'), 'the uploaded model is selected');
+  check((await text(T('model-precision'))) === 'FP32', 'uploaded model info: FP32');
+  await page.click(T('dataset-mode-upload'));
+  await page.setInputFiles(T('dataset-file'), smallImages);
+  await page.setInputFiles(T('dataset-labels'), path.join(INPUTS, 'fmnist-small-labels-idx1-ubyte.gz'));
+  await page.click(T('dataset-upload-submit'));
+  await page.waitForSelector(T('selected-dataset'));
+  await page.fill(T('project-name'), 'e2e uploads');
+  await page.click(T('create-submit'));
+  await page.waitForSelector(`${T('project-page')}:not([data-project-id="${gid}"])`);
+  const uid = Number(await page.getAttribute(T('project-page'), 'data-project-id'));
+  const up = await api(`/api/projects/${uid}`);
+  const upModel = await api(`/api/models/${up.model_id}`);
+  const upData = await api(`/api/datasets/${up.dataset_id}`);
+  check(upModel.origin === 'upload' && up.model_id !== modelId, 'the project uses the uploaded model');
+  check(upData.samples === SMALL && upData.annotated === true, `the uploaded dataset has ${SMALL} labelled samples (got ${upData.samples}, annotated ${upData.annotated})`);
+  await shot('project-from-uploads');
+
   // 4. INT8 is greyed out for the generated dataset, with the reason on hover.
   step('INT8 unavailable for a generated dataset');
+  await go(`#/projects/${gid}`);
+  await page.waitForSelector(`${T('project-page')}[data-project-id="${gid}"]`);
   await page.click(T('tab-optimize'));
   await page.waitForSelector(`${T('int8-button')}[data-available="false"]`);
   check(await page.isDisabled(T('int8-button')), 'the INT8 button is disabled');
