@@ -4,7 +4,7 @@ import type { ChartConfiguration } from 'chart.js';
 import type { CalibrationData, CalibrationLayer, InferenceData, Job, Project, ProfileLayer, Result } from '../api/types';
 import { ChartView, COLORS, precisionColor } from '../components/Chart';
 import { SortableTable, type Column } from '../components/SortableTable';
-import { Card, Empty, ErrorBox, Loading, PrecisionPill, ProgressBar, ShareBar, Stat, Warning } from '../components/ui';
+import { Card, Empty, ErrorBox, Loading, PrecisionPill, ProgressBar, ShareBar, Stat, val, Warning } from '../components/ui';
 import { fmtBytes, fmtDb, fmtFps, fmtMs, fmtNumber, fmtPct, fmtSeconds, fmtShape, fmtTime, humanize } from '../lib/format';
 import { activeJob, isInt8Project, latestJob, liveStatus, noModelMessage } from '../lib/projects';
 import { matchesText } from '../lib/table';
@@ -259,7 +259,7 @@ export function ProfileTable({ layers, profile }: { layers: ProfileLayer[]; prof
               <option value={x}>{x}</option>
             ))}
           </select>
-          <input type="search" placeholder="Filter layers" value={q} onInput={(e) => setQ((e.currentTarget as HTMLInputElement).value)} data-testid="profile-filter" />
+          <input type="search" placeholder="Filter layers" value={q} onInput={(e) => setQ(val(e))} data-testid="profile-filter" />
         </div>
       }
     >
