@@ -324,9 +324,8 @@ class Calibrator {
   // The speed check's measurements (CalibrateOptions::layer_ms and candidate_faster when
   // given): one sample, one thread, deterministic kernels, alternating runs.
   Result<std::pair<CalibrateOptions::LayerTimes, CalibrateOptions::LayerTimes>> measure_layer_ms() {
-    CALIBRA_ASSIGN_OR_RETURN(speed_input_, sample_tensor(data_, calib_[0], o_.usage, sample_));
+    CALIBRA_TRY(warm_up_speed_session(int8_));
     CALIBRA_ASSIGN_OR_RETURN(auto fs, Session::create(fp32_, speed_options()));
-    CALIBRA_ASSIGN_OR_RETURN(speed_int8_, Session::create(int8_, speed_options()));
     constexpr int kRounds = 12, kWarmup = 2;
     // Per ONNX node, its layer's profiled times after the warm-up rounds.
     using Samples = std::map<std::string, std::vector<double>>;
@@ -354,15 +353,21 @@ class Calibrator {
 
   // End to end, the candidate against the INT8 model just profiled (its session is warm).
   Result<bool> measure_candidate_faster(const std::shared_ptr<Model>& current) {
-    if (!speed_int8_) {  // layer times came from CalibrateOptions::layer_ms
-      CALIBRA_ASSIGN_OR_RETURN(speed_input_, sample_tensor(data_, calib_[0], o_.usage, sample_));
-      CALIBRA_ASSIGN_OR_RETURN(speed_int8_, Session::create(current, speed_options()));
-    }
+    CALIBRA_TRY(warm_up_speed_session(current));  // made already, unless layer times came from CalibrateOptions::layer_ms
     CALIBRA_ASSIGN_OR_RETURN(auto ns, Session::create(int8_, speed_options()));
     const Tensor& x = speed_input_;
     CALIBRA_ASSIGN_OR_RETURN(AlternatingTimes t, time_alternating([&] { return ns->run({x}).status(); },
                                                                   [&] { return speed_int8_->run({x}).status(); }, 14, 2));
     return median_of(t.a) < median_of(t.b);
+  }
+
+  // The speed check's INT8 session and input, made once: the session the layer times
+  // warmed is the one the whole-model comparison runs against.
+  Status warm_up_speed_session(const std::shared_ptr<Model>& int8) {
+    if (speed_int8_) return Status::ok();
+    CALIBRA_ASSIGN_OR_RETURN(speed_input_, sample_tensor(data_, calib_[0], o_.usage, sample_));
+    CALIBRA_ASSIGN_OR_RETURN(speed_int8_, Session::create(int8, speed_options()));
+    return Status::ok();
   }
 
   static SessionOptions speed_options() {
