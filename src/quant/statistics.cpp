@@ -310,14 +310,14 @@ LaneStats lane_stats(const float* x, size_t rows, size_t stride, size_t lanes, u
   return r;
 }
 
-// A stretch of a value: `rows` rows `stride` floats apart, of which the first `lanes` are
-// data for channels first_channel, first_channel + 1, ... (a plane of a plain value is one
-// row of `lanes` = its size, all one channel: channel_step 0).
+// A stretch of a value: `rows` rows `stride` floats apart, of which the first `lanes` (at
+// most 8) are data for channels first_channel, first_channel + 1, ...; or, when `plane`, one
+// run of `lanes` values all of channel first_channel (a plane of a plain value).
 struct Segment {
   const float* x;
   size_t rows, stride, lanes;
   int64_t first_channel;  // -1: no channel (rank < 2)
-  int64_t channel_step;   // 1: lane j is channel first + j; 0: every lane is channel first
+  bool plane;
 };
 
 std::vector<Segment> segments_of(const ValueView& v) {
@@ -326,7 +326,7 @@ std::vector<Segment> segments_of(const ValueView& v) {
   std::vector<Segment> segs;
   const int64_t n = shape_numel(sh);
   if (sh.size() < 2) {
-    segs.push_back({x, 1, static_cast<size_t>(n), static_cast<size_t>(n), -1, 0});
+    segs.push_back({x, 1, static_cast<size_t>(n), static_cast<size_t>(n), -1, true});
     return segs;
   }
   const int64_t N = sh[0], C = sh[1];
@@ -337,7 +337,7 @@ std::vector<Segment> segments_of(const ValueView& v) {
     case ValueView::Kind::kPlain:
       for (int64_t b = 0; b < N; ++b)
         for (int64_t c = 0; c < C; ++c)
-          segs.push_back({x + (b * C + c) * S, 1, static_cast<size_t>(S), static_cast<size_t>(S), c, 0});
+          segs.push_back({x + (b * C + c) * S, 1, static_cast<size_t>(S), static_cast<size_t>(S), c, true});
       break;
     case ValueView::Kind::kChannelBlocked: {
       const int64_t k = v.block, Cb = (C + k - 1) / k;
@@ -345,14 +345,14 @@ std::vector<Segment> segments_of(const ValueView& v) {
         for (int64_t cb = 0; cb < Cb; ++cb)
           for (int64_t j = 0; j < k && cb * k + j < C; j += 8)
             segs.push_back({x + ((b * Cb + cb) * S) * k + j, static_cast<size_t>(S), static_cast<size_t>(k),
-                            static_cast<size_t>(std::min<int64_t>(8, C - cb * k - j)), cb * k + j, 1});
+                            static_cast<size_t>(std::min<int64_t>(8, C - cb * k - j)), cb * k + j, false});
       break;
     }
     case ValueView::Kind::kChannelsLast:
       for (int64_t b = 0; b < N; ++b)
         for (int64_t j = 0; j < C; j += 8)
           segs.push_back({x + b * S * C + j, static_cast<size_t>(S), static_cast<size_t>(C),
-                          static_cast<size_t>(std::min<int64_t>(8, C - j)), j, 1});
+                          static_cast<size_t>(std::min<int64_t>(8, C - j)), j, false});
       break;
   }
   return segs;
@@ -377,7 +377,7 @@ void StatsCollector::observe(const std::string& name, const ValueView& v) {
   uint64_t bad = 0, zeros = 0;
   for (const Segment& g : segs) {
     uint64_t seg_bad = 0;
-    if (g.channel_step == 0 || g.first_channel < 0) {  // one contiguous run
+    if (g.plane) {
       const PlaneStats p = plane_stats(g.x, g.lanes, &seg_bad);
       bad += seg_bad;
       if (seg_bad == g.lanes) continue;
